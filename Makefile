@@ -1,0 +1,59 @@
+# Social Value Ledger: one environment for the whole repository, from the lock file.
+PYTHON ?= python3
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+SERVICES := commitments measurement reporting brokerage
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: help install run test test-unit test-integration test-e2e lint format typecheck migrate provision bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv
+
+$(VENV)/.installed: $(UV) uv.lock pyproject.toml shared/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
+	$(UV) sync --frozen --all-packages
+	@touch $@
+
+install: $(VENV)/.installed ## create .venv from uv.lock (needs only python3)
+
+run: install ## start NATS and the four services; Ctrl-C stops them
+	$(BIN)/svl run
+
+test: install ## every test tier: unit, integration, end to end (SQLite, and PostgreSQL if TEST_DATABASE_URL)
+	$(BIN)/pytest tests/unit tests/integration tests/e2e
+
+test-unit: install
+	$(BIN)/pytest tests/unit
+
+test-integration: install
+	$(BIN)/pytest tests/integration
+
+test-e2e: install
+	$(BIN)/pytest tests/e2e
+
+lint: install ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: install ## mypy --strict over shared, services and tests
+	$(BIN)/mypy shared/src services/commitments/src services/measurement/src services/reporting/src services/brokerage/src tests
+
+migrate: install ## migrate the four databases (SQLite under var/ unless SVL_<SERVICE>_DATABASE_URL)
+	$(BIN)/svl migrate
+
+provision: install ## create or update JetStream streams and consumers
+	$(BIN)/svl streams provision
+
+clean: ## remove local data (var/)
+	rm -rf var

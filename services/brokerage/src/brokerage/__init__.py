@@ -1,0 +1,1 @@
+"""Social Value Ledger brokerage service."""

@@ -1,0 +1,7 @@
+"""Event consumers of the brokerage service."""
+
+from __future__ import annotations
+
+from svledger.consumers import Consumer
+
+CONSUMERS: list[Consumer] = []

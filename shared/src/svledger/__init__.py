@@ -1,0 +1,1 @@
+"""Social Value Ledger common library: event store, relay, consumers, auth, errors."""

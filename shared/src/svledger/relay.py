@@ -1,0 +1,191 @@
+"""The relay: publishes committed events from the store (the outbox) to JetStream in commit order.
+
+Each message carries ``Nats-Msg-Id`` = event id, so a batch re-published after a crash or an
+outage is dropped by JetStream's duplicate window instead of arriving twice. The checkpoint is
+saved after every batch; only one replica publishes at a time, holding a lease in the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from nats.js import JetStreamContext
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from svledger.bus import subject_for
+from svledger.eventstore import Cursor, EventStore
+from svledger.schema import leases, relay_checkpoints
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RelayStatus:
+    """Where the relay stands: its checkpoint, what it has published, and how far behind it is."""
+
+    checkpoint: Cursor
+    published: int
+    head: Cursor
+
+
+class Lease:
+    """A named lease in the service's database: one holder at a time, renewed while alive."""
+
+    def __init__(self, store: EventStore, name: str, ttl: timedelta, holder: str | None = None):
+        self.store = store
+        self.name = name
+        self.ttl = ttl
+        self.holder = holder or f"{uuid.uuid4()}"
+
+    async def acquire(self) -> bool:
+        """Take or renew the lease; False while another live holder has it."""
+        now = self.store.clock()
+        expires = now + self.ttl
+        async with self.store.database.writer.begin() as conn:
+            taken = await conn.execute(
+                update(leases)
+                .where(leases.c.name == self.name)
+                .where((leases.c.holder == self.holder) | (leases.c.expires_at < now))
+                .values(holder=self.holder, expires_at=expires)
+            )
+            if taken.rowcount:
+                return True
+            exists = await conn.execute(select(leases.c.name).where(leases.c.name == self.name))
+            if exists.first() is not None:
+                return False
+        try:
+            async with self.store.database.writer.begin() as conn:
+                await conn.execute(
+                    leases.insert().values(name=self.name, holder=self.holder, expires_at=expires)
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    async def release(self) -> None:
+        """Give the lease up so another replica can take over at once."""
+        async with self.store.database.writer.begin() as conn:
+            await conn.execute(
+                update(leases)
+                .where(leases.c.name == self.name, leases.c.holder == self.holder)
+                .values(expires_at=self.store.clock() - self.ttl)
+            )
+
+
+class Relay:
+    """Publishes a service's committed events to its JetStream stream."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        js: JetStreamContext,
+        service: str,
+        *,
+        batch: int = 500,
+        idle_poll_s: float = 0.25,
+        lease_ttl: timedelta = timedelta(seconds=15),
+    ) -> None:
+        self.store = store
+        self.js = js
+        self.service = service
+        self.name = f"{service}-relay"
+        self.batch = batch
+        self.idle_poll_s = idle_poll_s
+        self.lease = Lease(store, self.name, lease_ttl)
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        store.on_commit(self._wake.set)
+
+    async def checkpoint(self) -> tuple[Cursor, int]:
+        """The last published cursor and how many events were published in all."""
+        async with self.store.database.reader.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(relay_checkpoints).where(relay_checkpoints.c.name == self.name)
+                )
+            ).first()
+        if row is None:
+            return Cursor(), 0
+        return Cursor(int(row.txid), int(row.position)), int(row.published)
+
+    async def status(self) -> RelayStatus:
+        """Checkpoint, total published and the store's head: their gap is the relay's lag."""
+        cursor, published = await self.checkpoint()
+        return RelayStatus(cursor, published, await self.store.head())
+
+    async def _save(self, cursor: Cursor, published: int) -> None:
+        values = {
+            "txid": cursor.txid,
+            "position": cursor.position,
+            "published": published,
+            "updated_at": self.store.clock(),
+        }
+        async with self.store.database.writer.begin() as conn:
+            result = await conn.execute(
+                update(relay_checkpoints)
+                .where(relay_checkpoints.c.name == self.name)
+                .values(**values)
+            )
+            if not result.rowcount:
+                await conn.execute(relay_checkpoints.insert().values(name=self.name, **values))
+
+    async def publish_pending(self) -> int:
+        """Publish everything committed since the checkpoint; return how many were sent."""
+        cursor, published = await self.checkpoint()
+        sent = 0
+        while True:
+            page = await self.store.read_committed(cursor, self.batch)
+            if not page:
+                return sent
+            try:
+                for event_cursor, envelope in page:
+                    await self.js.publish(
+                        subject_for(self.service, envelope),
+                        json.dumps(envelope.as_json(), separators=(",", ":")).encode(),
+                        headers={"Nats-Msg-Id": str(envelope.event_id)},
+                    )
+                    cursor = event_cursor
+                    sent += 1
+                    published += 1
+            finally:
+                await self._save(cursor, published)
+
+    async def run(self) -> None:
+        """Publish until stopped; wait out NATS outages and lost leases without losing events."""
+        failures = 0
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                if await self.lease.acquire():
+                    await self.publish_pending()
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures += 1
+                log.warning(
+                    "relay could not publish, will retry: %s", exc, extra={"relay": self.name}
+                )
+                await self._pause(min(0.2 * 2**failures, 5.0))
+                continue
+            await self._pause(self.idle_poll_s)
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+
+    async def stop(self) -> None:
+        """Stop after the current batch and hand the lease back."""
+        self._stopping.set()
+        self._wake.set()
+        try:
+            await self.lease.release()
+        except Exception as exc:  # the lease simply expires if the database has gone
+            log.warning("could not release relay lease: %s", exc)

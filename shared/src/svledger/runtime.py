@@ -1,0 +1,160 @@
+"""A service's running parts (database, event store, NATS, relay, consumers) and its web app.
+
+Each service's ``bootstrap`` builds a :class:`ServiceRuntime`; ``main`` wraps it in an app whose
+lifespan starts and stops it. ``svl worker`` runs the same runtime without HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from nats.aio.client import Client as NATS
+from sqlalchemy import text
+
+from svledger.auth import TokenVerifier
+from svledger.bus import connect, provision
+from svledger.clock import Clock, system_clock
+from svledger.consumers import Consumer, ConsumerRunner
+from svledger.database import Database
+from svledger.eventstore import EventStore, Upcasters
+from svledger.relay import Relay
+from svledger.settings import ServiceSettings
+from svledger.web import BodySizeLimit, install_problem_handlers
+
+log = logging.getLogger(__name__)
+
+
+class ServiceRuntime:
+    """Everything a service runs besides HTTP: store, bus connection, relay and consumers."""
+
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        upcasters: Upcasters | None = None,
+        clock: Clock = system_clock,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.database = Database(settings.resolved_database_url())
+        self.store = EventStore(self.database, upcasters=upcasters, clock=clock)
+        self.consumers: list[Consumer] = []
+        self.nc: NATS | None = None
+        self.relay: Relay | None = None
+        self.runners: list[ConsumerRunner] = []
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def add_consumers(self, consumers: Sequence[Consumer]) -> None:
+        """Register the consumers this service runs."""
+        self.consumers.extend(consumers)
+
+    async def start(self, *, relay: bool | None = None, consumers: bool | None = None) -> None:
+        """Connect to NATS, make sure streams and consumers exist, start relay and consumers."""
+        settings = self.settings
+        self.nc = await connect(settings.nats_url, name=settings.service)
+        js = self.nc.jetstream()
+        await provision(js, consumers=[c.spec for c in self.consumers])
+        if settings.run_relay if relay is None else relay:
+            self.relay = Relay(self.store, js, settings.service)
+            self._spawn(self.relay.run(), "relay")
+        if settings.run_consumers if consumers is None else consumers:
+            for consumer in self.consumers:
+                runner = ConsumerRunner(self.store, self.nc, consumer)
+                self.runners.append(runner)
+                self._spawn(runner.run(), consumer.name)
+
+    def _spawn(self, coro: Any, name: str) -> None:
+        task = asyncio.create_task(coro, name=f"{self.settings.service}:{name}")
+        task.add_done_callback(_report_crash)
+        self._tasks.append(task)
+
+    async def stop(self) -> None:
+        """Stop background work, close NATS and the database."""
+        if self.relay is not None:
+            await self.relay.stop()
+        for runner in self.runners:
+            runner.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        self.runners.clear()
+        if self.nc is not None and not self.nc.is_closed:
+            with contextlib.suppress(Exception):
+                await self.nc.drain()
+        await self.database.dispose()
+
+    async def readiness(self) -> dict[str, str]:
+        """Check the database and NATS; every value is 'ok' when ready."""
+        checks: dict[str, str] = {}
+        try:
+            async with self.database.reader.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"unreachable: {exc.__class__.__name__}"
+        checks["nats"] = "ok" if self.nc is not None and self.nc.is_connected else "disconnected"
+        return checks
+
+
+def _report_crash(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background task %s stopped: %r", task.get_name(), task.exception())
+
+
+def create_service_app(
+    runtime: ServiceRuntime,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    state: dict[str, Any] | None = None,
+) -> FastAPI:
+    """A FastAPI app for one service, whose lifespan starts and stops ``runtime``."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.verifier = TokenVerifier(runtime.settings)
+    for key, value in (state or {}).items():
+        setattr(app.state, key, value)
+    install_problem_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)
+    app.include_router(_health_router(runtime))
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def _health_router(runtime: ServiceRuntime) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        """Liveness: answers while the event loop runs."""
+        return {"status": "ok", "service": runtime.settings.service}
+
+    @router.get("/readyz", summary="The database and NATS are reachable")
+    async def readyz() -> JSONResponse:
+        """Readiness: 200 when every dependency answers, else 503 naming the failing one."""
+        checks = await runtime.readiness()
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    return router
