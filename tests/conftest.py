@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+from svledger.auth import issue_dev_token
+from svledger.clock import Clock, system_clock
 from svledger.migrate import upgrade
+from svledger.settings import ServiceSettings
 
 from tests.harness import (
     NatsServer,
@@ -55,3 +62,51 @@ async def make_database(backend: str, tmp_path: Path) -> AsyncIterator[DatabaseF
     if backend == "postgresql" and admin is not None:
         for url in made:
             await drop_postgres_database(admin, url)
+
+
+@pytest.fixture
+def fresh_nats(tmp_path: Path) -> Iterator[NatsServer]:
+    """A nats-server of the test's own, for tests that count messages or kill the server."""
+    server = NatsServer(tmp_path / "nats")
+    server.start()
+    yield server
+    server.stop()
+
+
+ClientFactory = Callable[..., Awaitable[httpx.AsyncClient]]
+
+
+@pytest.fixture
+async def service_client(
+    make_database: DatabaseFactory, nats_server: NatsServer
+) -> AsyncIterator[ClientFactory]:
+    """Starts a service in-process (real database, real NATS) and gives an HTTP client to it."""
+    stack = contextlib.AsyncExitStack()
+
+    async def factory(
+        service: str, clock: Clock = system_clock, **settings: Any
+    ) -> httpx.AsyncClient:
+        main = importlib.import_module(f"{service}.main")
+        load = importlib.import_module(f"{service}.settings").load_settings
+        config = load(
+            database_url=await make_database(service),
+            nats_url=nats_server.url,
+            environment="test",
+            **settings,
+        )
+        app = main.create_app(config, clock)
+        await stack.enter_async_context(app.router.lifespan_context(app))
+        return await stack.enter_async_context(
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+        )
+
+    yield factory
+    await stack.aclose()
+
+
+def bearer(organisation: str, *roles: str, subject: str = "someone") -> dict[str, str]:
+    """Authorization headers with a development token."""
+    token = issue_dev_token(
+        ServiceSettings(), subject=subject, organisation=organisation, roles=list(roles)
+    )
+    return {"Authorization": f"Bearer {token}"}

@@ -19,13 +19,14 @@ class FixedClock:
     def __init__(self, now: datetime) -> None:
         self.now = now
 
+    @classmethod
+    def at(cls, day: date) -> FixedClock:
+        """A clock standing at midday UTC on ``day``."""
+        return cls(datetime(day.year, day.month, day.day, 12, tzinfo=UTC))
+
     def __call__(self) -> datetime:
         return self.now
 
     def advance(self, delta: timedelta) -> None:
         """Move the clock forward."""
         self.now += delta
-
-    def set_date(self, day: date) -> None:
-        """Jump to midday UTC on ``day``."""
-        self.now = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)

@@ -10,6 +10,7 @@ from svledger.runtime import ServiceRuntime
 from svledger.settings import ServiceSettings
 
 from commitments.adapters.frameworks import load_default_framework
+from commitments.consumers import CONSUMERS
 from commitments.domain.framework import Framework
 from commitments.settings import load_settings
 
@@ -30,4 +31,5 @@ class Commitments:
 def bootstrap(settings: ServiceSettings | None = None, clock: Clock = system_clock) -> Commitments:
     """Build the service; nothing connects until the runtime starts."""
     runtime = ServiceRuntime(settings or load_settings(), clock=clock)
+    runtime.add_consumers(CONSUMERS)
     return Commitments(runtime=runtime, framework=load_default_framework())

@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+from svledger.bus import ConsumerSpec, service_stream
 from svledger.consumers import Consumer
 
-CONSUMERS: list[Consumer] = []
+from measurement.application.returns import open_schedule
+
+CONTRACTS = Consumer(
+    ConsumerSpec(
+        name="measurement-contracts",
+        stream=service_stream("commitments").name,
+        subjects=("svl.commitments.contract.>",),
+    ),
+    {"ContractAwarded": open_schedule},
+)
+
+CONSUMERS: list[Consumer] = [CONTRACTS]
