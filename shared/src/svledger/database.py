@@ -27,8 +27,10 @@ class Database:
             self.writer = _sqlite_engine(url, echo=echo, immediate=True)
             self.reader = _sqlite_engine(url, echo=echo, immediate=False)
         else:
+            # No pre-ping: it costs a round trip on every append; stale connections are
+            # recycled instead, and a failed statement surfaces as an error to retry.
             self.writer = create_async_engine(
-                url, echo=echo, pool_size=20, max_overflow=20, pool_pre_ping=True
+                url, echo=echo, pool_size=20, max_overflow=20, pool_recycle=1800
             )
             self.reader = self.writer
 

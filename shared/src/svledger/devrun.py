@@ -78,12 +78,15 @@ def run_everything(ports: dict[str, int]) -> None:
                 child.kill()
 
     try:
+        nats_log = var / "nats-server.log"
         nats = subprocess.Popen(
-            [_binary(), "-a", "127.0.0.1", "-p", str(nats_port), "-js", "-sd", str(var / "nats")]
+            [_binary(), "-a", "127.0.0.1", "-p", str(nats_port), "-js", "-sd", str(var / "nats")],
+            stdout=nats_log.open("ab"),
+            stderr=subprocess.STDOUT,
         )
         children.append(nats)
         _wait_for(nats_port, "nats-server", nats, 15)
-        print(f"nats-server  nats://127.0.0.1:{nats_port}  (JetStream data in {var / 'nats'})")
+        print(f"nats-server  nats://127.0.0.1:{nats_port}  (data {var / 'nats'}, log {nats_log})")
 
         from svledger.cli import _declared_consumers, service_settings
         from svledger.migrate import upgrade

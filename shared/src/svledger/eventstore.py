@@ -137,7 +137,8 @@ class StoreTransaction:
             for env in envelopes
         ]
         try:
-            await self.conn.execute(events.insert(), rows)
+            # One row goes through a plain execute; executemany only pays off for batches.
+            await self.conn.execute(events.insert(), rows[0] if len(rows) == 1 else rows)
         except IntegrityError as exc:
             raise ConcurrencyError(
                 f"stream {stream_id} has moved past version {expected_version}; "

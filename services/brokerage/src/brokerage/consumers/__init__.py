@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from svledger.consumers import Consumer
 
-CONSUMERS: list[Consumer] = []
+from brokerage.consumers.alerts import ALERTS
+from brokerage.consumers.contracts import CONTRACTS
+
+CONSUMERS: list[Consumer] = [CONTRACTS, ALERTS]

@@ -1,0 +1,104 @@
+"""Append throughput of the event store: a plain loop, then concurrent writers.
+
+    .venv/bin/python bench/append_loop.py [--seconds 5] [--writers 1 8 32] [--postgres URL]
+
+Each append is one ~500-byte event in its own transaction, to a stream of its own writer (so
+appends never conflict). SQLite runs on a temporary file; PostgreSQL on a fresh database that
+is dropped afterwards. Prints a table and writes JSON with ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy.engine import make_url
+from svledger.database import Database
+from svledger.envelope import Metadata, NewEvent
+from svledger.eventstore import EventStore
+from svledger.migrate import upgrade
+
+PAYLOAD = {"measure": "NT1", "quantity": "4.0000", "narrative": "x" * 380}
+ACTOR = Metadata(actor="bench", organisation="bench-org", correlation_id=str(uuid.uuid4()))
+
+
+async def run_writers(store: EventStore, writers: int, seconds: float) -> tuple[int, float]:
+    """Append for ``seconds`` with ``writers`` concurrent loops; return (events, elapsed)."""
+    deadline = time.perf_counter() + seconds
+    counts = [0] * writers
+
+    async def loop(w: int) -> None:
+        stream, version = f"bench-{uuid.uuid4()}", 0
+        while time.perf_counter() < deadline:
+            await store.append(stream, version, [NewEvent("Measured", PAYLOAD)], ACTOR)
+            version += 1
+            counts[w] += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(loop(w) for w in range(writers)))
+    return sum(counts), time.perf_counter() - started
+
+
+async def bench_backend(url: str, writers: list[int], seconds: float) -> list[dict[str, object]]:
+    """Run every writer count against one database."""
+    await asyncio.to_thread(upgrade, "commitments", url)
+    database = Database(url)
+    store = EventStore(database)
+    results = []
+    for n in writers:
+        events, elapsed = await run_writers(store, n, seconds)
+        results.append(
+            {
+                "backend": database.dialect,
+                "writers": n,
+                "events": events,
+                "seconds": round(elapsed, 2),
+                "events_per_s": round(events / elapsed),
+            }
+        )
+    await database.dispose()
+    return results
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--writers", type=int, nargs="+", default=[1, 8, 32])
+    parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL"))
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+        results += await bench_backend(url, args.writers, args.seconds)
+    if args.postgres:
+        admin = make_url(args.postgres).set(drivername="postgresql")
+        name = f"svl_bench_{uuid.uuid4().hex[:8]}"
+        conn = await asyncpg.connect(admin.render_as_string(hide_password=False))
+        await conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            url = admin.set(drivername="postgresql+asyncpg", database=name)
+            results += await bench_backend(
+                url.render_as_string(hide_password=False), args.writers, args.seconds
+            )
+        finally:
+            await conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            await conn.close()
+
+    print(f"{'backend':<12}{'writers':>8}{'events':>10}{'events/s':>12}")
+    for r in results:
+        print(f"{r['backend']:<12}{r['writers']:>8}{r['events']:>10}{r['events_per_s']:>12}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

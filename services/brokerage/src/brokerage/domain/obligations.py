@@ -1,0 +1,51 @@
+"""What suppliers owe: the obligations of awarded contracts, as the brokerage records them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from svledger.quantities import exact_decimal
+
+CONTRACT_AWARDED = "ContractAwarded"
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierObligation:
+    """One measure a supplier must deliver under one contract, and the total it committed."""
+
+    obligation_id: uuid.UUID
+    contract_id: uuid.UUID
+    supplier: str
+    buyer: str
+    measure: str
+    theme: str
+    outcome: str
+    unit: str
+    total_committed: Decimal
+    contract_ends_on: date
+
+
+def obligations_awarded(contract: Mapping[str, Any]) -> list[SupplierObligation]:
+    """The obligations a ``ContractAwarded`` event places on the contract's supplier."""
+    contract_id = uuid.UUID(str(contract["contract_id"]))
+    ends_on = date.fromisoformat(str(contract["ends_on"]))
+    return [
+        SupplierObligation(
+            obligation_id=uuid.UUID(str(ob["obligation_id"])),
+            contract_id=contract_id,
+            supplier=str(contract["supplier"]),
+            buyer=str(contract["buyer"]),
+            measure=str(ob["measure"]),
+            theme=str(ob["theme"]),
+            outcome=str(ob["outcome"]),
+            unit=str(ob["unit"]),
+            total_committed=exact_decimal(ob["total"], f"obligations.{i}.total"),
+            contract_ends_on=ends_on,
+        )
+        for i, ob in enumerate(contract["obligations"])
+    ]

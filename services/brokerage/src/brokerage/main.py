@@ -1,0 +1,26 @@
+"""The brokerage service app: ``uvicorn --factory brokerage.main:create_app``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from svledger.clock import Clock, system_clock
+from svledger.runtime import create_service_app
+from svledger.settings import ServiceSettings
+
+from brokerage.api import obligations, shortfalls
+from brokerage.bootstrap import bootstrap
+
+
+def create_app(settings: ServiceSettings | None = None, clock: Clock = system_clock) -> FastAPI:
+    """Build the app; the runtime starts in its lifespan."""
+    service = bootstrap(settings, clock)
+    return create_service_app(
+        service.runtime,
+        title="Social Value Ledger: brokerage",
+        description=(
+            "Connects suppliers with VCFSE partners: records what suppliers owe and where they "
+            "fall short, so partners who can help them recover can be found."
+        ),
+        routers=[obligations.router, shortfalls.router],
+        state={"service": service},
+    )
