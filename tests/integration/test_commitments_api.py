@@ -114,3 +114,28 @@ async def test_only_buyers_register_contracts_and_tokens_are_required(
     assert anonymous.status_code == 401
     assert forged.status_code == 401
     assert anonymous.headers["content-type"] == "application/problem+json"
+
+
+async def test_the_same_idempotency_key_and_body_registers_one_contract(
+    service_client: ClientFactory,
+) -> None:
+    client = await commitments(service_client)
+    headers = {**BUYER, "Idempotency-Key": "import-2026-11-28-001"}
+
+    first = await client.post("/contracts", json=contract(), headers=headers)
+    again = await client.post("/contracts", json=contract(), headers=headers)
+    changed = await client.post("/contracts", json=contract(title="Other"), headers=headers)
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["Location"] == first.headers["Location"]
+    assert changed.status_code == 409
+    assert changed.json()["errors"][0]["field"] == "Idempotency-Key"
+    other_org = await client.post(
+        "/contracts",
+        json=contract(),
+        headers={**STRANGER, "Idempotency-Key": "import-2026-11-28-001"},
+    )
+    assert other_org.status_code == 201
+    assert other_org.json()["contract_id"] != first.json()["contract_id"]

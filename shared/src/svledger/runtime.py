@@ -23,6 +23,7 @@ from svledger.clock import Clock, system_clock
 from svledger.consumers import Consumer, ConsumerRunner
 from svledger.database import Database
 from svledger.eventstore import EventStore, Upcasters
+from svledger.idempotency import IdempotencyKeys
 from svledger.relay import Relay
 from svledger.settings import ServiceSettings
 from svledger.web import BodySizeLimit, install_problem_handlers
@@ -44,6 +45,7 @@ class ServiceRuntime:
         self.clock = clock
         self.database = Database(settings.resolved_database_url())
         self.store = EventStore(self.database, upcasters=upcasters, clock=clock)
+        self.idempotency = IdempotencyKeys(self.database, clock)
         self.consumers: list[Consumer] = []
         self.nc: NATS | None = None
         self.relay: Relay | None = None

@@ -6,7 +6,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -15,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from svledger.auth import Principal, Role, TokenVerifier
 from svledger.errors import PROBLEM_BASE, DomainError, Unauthorized
+from svledger.idempotency import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +128,22 @@ async def current_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="repeat a request safely: the same key and body give the same response",
+    ),
+]
+
+
+def replayable(outcome: Outcome, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The response for an idempotent command, marked when it is a replay."""
+    extra = dict(headers or {})
+    if outcome.replayed:
+        extra["Idempotent-Replayed"] = "true"
+    return JSONResponse(jsonable_encoder(outcome.body), status_code=outcome.status, headers=extra)
 
 
 def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:

@@ -8,10 +8,11 @@ from decimal import Decimal
 from typing import Annotated, Any, Self
 
 from fastapi import APIRouter, Depends, Response, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from svledger.auth import Principal, Role
 from svledger.periods import Quarter, quarters_between
-from svledger.web import CurrentPrincipal, require_roles
+from svledger.web import CurrentPrincipal, IdempotencyKey, replayable, require_roles
 
 from commitments.api.dependencies import ServiceDep
 from commitments.application.contracts import get_contract, register_contract
@@ -123,17 +124,28 @@ class ContractOut(BaseModel):
 BuyerDep = Annotated[Principal, Depends(require_roles(Role.BUYER))]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Register an awarded contract")
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ContractOut,
+    summary="Register an awarded contract",
+)
 async def post_contract(
-    body: ContractIn, buyer: BuyerDep, service: ServiceDep, response: Response
-) -> ContractOut:
+    body: ContractIn, buyer: BuyerDep, service: ServiceDep, key: IdempotencyKey = None
+) -> JSONResponse:
     """Record a contract your organisation let, with quarterly targets for each obligation."""
-    contract = await register_contract(
-        service.store, service.framework, buyer, body.terms(buyer.organisation)
+
+    async def register() -> tuple[int, dict[str, Any]]:
+        contract = await register_contract(
+            service.store, service.framework, buyer, body.terms(buyer.organisation)
+        )
+        return 201, ContractOut.of(contract.data, contract.version).model_dump(mode="json")
+
+    outcome = await service.runtime.idempotency.run(
+        buyer.organisation, key, body.model_dump(mode="json"), register
     )
-    response.headers["Location"] = f"/contracts/{contract.contract_id}"
-    response.headers["ETag"] = f'"{contract.version}"'
-    return ContractOut.of(contract.data, contract.version)
+    contract_id, version = outcome.body["contract_id"], outcome.body["version"]
+    return replayable(outcome, {"Location": f"/contracts/{contract_id}", "ETag": f'"{version}"'})
 
 
 @router.get("/{contract_id}", summary="Read a contract")
