@@ -67,7 +67,11 @@ async def test_an_under_delivered_return_reaches_alerts_reports_and_brokerage(
 
         progress = await eventually(
             lambda: get_json(reporting, f"/contracts/{contract_id}/progress", BUYER),
-            until=lambda p: p is not None and len(p["open_alerts"]) == 1,
+            until=lambda p: (
+                p is not None
+                and len(p["open_alerts"]) == 1
+                and p["obligations"][0]["delivered_to_date"] is not None
+            ),
             what="reporting to show the assessment and the alert",
         )
         [line] = progress["obligations"]
