@@ -275,3 +275,15 @@ async def test_a_poison_event_is_dead_lettered_and_signalled_after_bounded_attem
 
 async def _length(items: list[dict[str, object]]) -> int:
     return len(items)
+
+
+async def test_only_the_replica_holding_the_lease_relays(store: EventStore, bus: Bus) -> None:
+    first = Relay(store, bus.js, "commitments")
+    second = Relay(store, bus.js, "commitments")
+
+    assert await first.lease.acquire() is True
+    assert await second.lease.acquire() is False
+    assert await first.lease.acquire() is True  # renewing its own lease
+
+    await first.lease.release()
+    assert await second.lease.acquire() is True

@@ -139,6 +139,60 @@ async def _lag() -> None:
 
 
 @app.command()
+def rebuild(
+    service: Annotated[str, typer.Argument(help="the service whose read models to rebuild")],
+) -> None:
+    """Drop a service's read models and rebuild them by replaying JetStream from the start."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from svledger.database import Database
+    from svledger.eventstore import EventStore
+    from svledger.rebuild import rebuild as run_rebuild
+
+    module = importlib.import_module(f"{service}.consumers")
+    consumers = list(getattr(module, "CONSUMERS", ()))
+    tables = list(getattr(module, "READ_MODEL_TABLES", ()))
+    if not tables:
+        raise typer.BadParameter(f"{service} declares no read models to rebuild")
+
+    async def run() -> None:
+        database = Database(service_settings(service).resolved_database_url())
+        nc = await connect(ServiceSettings().nats_url, name=f"svl-rebuild-{service}")
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+        )
+        try:
+            with Progress(*columns, console=console) as bar:
+                task = bar.add_task(f"rebuilding {service}", total=None)
+                report = await run_rebuild(
+                    EventStore(database),
+                    nc.jetstream(),
+                    consumers,
+                    tables,
+                    progress=lambda n: bar.advance(task, n),
+                    on_total=lambda n: bar.update(task, total=n),
+                )
+        finally:
+            await nc.drain()
+            await database.dispose()
+        console.print(
+            f"{service}: {report.events_seen} events replayed, {report.events_applied} applied "
+            f"by {report.consumers} consumers"
+        )
+
+    asyncio.run(run())
+
+
+@app.command()
 def worker(
     service: Annotated[str, typer.Argument(help="the service whose relay and consumers to run")],
 ) -> None:

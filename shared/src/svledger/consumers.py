@@ -15,7 +15,7 @@ import asyncio
 import enum
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from nats.aio.client import Client as NATS
@@ -66,35 +66,63 @@ class Consumer:
 async def apply_once(store: EventStore, consumer: Consumer, envelope: EventEnvelope) -> Outcome:
     """Apply ``envelope`` unless it was applied before; effect and position commit together."""
     async with store.transaction() as tx:
-        row = (
-            await tx.conn.execute(
-                select(consumer_positions.c.version).where(
-                    consumer_positions.c.consumer == consumer.name,
-                    consumer_positions.c.stream_id == envelope.stream_id,
+        return await Positions(tx, consumer).apply(envelope)
+
+
+async def apply_batch(
+    store: EventStore, consumer: Consumer, envelopes: Sequence[EventEnvelope]
+) -> list[Outcome]:
+    """Apply several events in one transaction (rebuilds): all or none of them commit."""
+    async with store.transaction() as tx:
+        positions = Positions(tx, consumer)
+        return [await positions.apply(envelope) for envelope in envelopes]
+
+
+class Positions:
+    """A consumer's applied stream versions, read and moved inside one transaction."""
+
+    def __init__(self, tx: StoreTransaction, consumer: Consumer) -> None:
+        self.tx = tx
+        self.consumer = consumer
+        self._known: dict[str, int | None] = {}
+
+    async def _last(self, stream_id: str) -> int | None:
+        if stream_id not in self._known:
+            row = (
+                await self.tx.conn.execute(
+                    select(consumer_positions.c.version).where(
+                        consumer_positions.c.consumer == self.consumer.name,
+                        consumer_positions.c.stream_id == stream_id,
+                    )
                 )
-            )
-        ).first()
-        last = int(row.version) if row is not None else 0
+            ).first()
+            self._known[stream_id] = None if row is None else int(row.version)
+        return self._known[stream_id]
+
+    async def apply(self, envelope: EventEnvelope) -> Outcome:
+        """Run the handler if ``envelope`` is the stream's next version, and record it."""
+        stored = await self._last(envelope.stream_id)
+        last = stored or 0
         if envelope.stream_version <= last:
             return Outcome.DUPLICATE
         if envelope.stream_version != last + 1:
             return Outcome.EARLY
-        handler = consumer.handlers.get(envelope.type)
+        handler = self.consumer.handlers.get(envelope.type)
         if handler is not None:
-            await handler(tx, envelope)
-        if row is None:
-            await tx.conn.execute(
+            await handler(self.tx, envelope)
+        if stored is None:
+            await self.tx.conn.execute(
                 consumer_positions.insert().values(
-                    consumer=consumer.name,
+                    consumer=self.consumer.name,
                     stream_id=envelope.stream_id,
                     version=envelope.stream_version,
                 )
             )
         else:
-            moved = await tx.conn.execute(
+            moved = await self.tx.conn.execute(
                 update(consumer_positions)
                 .where(
-                    consumer_positions.c.consumer == consumer.name,
+                    consumer_positions.c.consumer == self.consumer.name,
                     consumer_positions.c.stream_id == envelope.stream_id,
                     consumer_positions.c.version == last,
                 )
@@ -102,7 +130,8 @@ async def apply_once(store: EventStore, consumer: Consumer, envelope: EventEnvel
             )
             if moved.rowcount != 1:
                 raise PositionMoved(envelope.stream_id)
-    return Outcome.APPLIED
+        self._known[envelope.stream_id] = envelope.stream_version
+        return Outcome.APPLIED
 
 
 class ConsumerRunner:

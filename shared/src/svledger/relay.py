@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from svledger.bus import subject_for
+from svledger.envelope import EventEnvelope
 from svledger.eventstore import Cursor, EventStore
 from svledger.schema import leases, relay_checkpoints
 
@@ -149,7 +150,7 @@ class Relay:
                     await self.js.publish(
                         subject_for(self.service, envelope),
                         json.dumps(envelope.as_json(), separators=(",", ":")).encode(),
-                        headers={"Nats-Msg-Id": str(envelope.event_id)},
+                        headers=_headers(envelope),
                     )
                     cursor = event_cursor
                     sent += 1
@@ -189,3 +190,10 @@ class Relay:
             await self.lease.release()
         except Exception as exc:  # the lease simply expires if the database has gone
             log.warning("could not release relay lease: %s", exc)
+
+
+def _headers(envelope: EventEnvelope) -> dict[str, str]:
+    headers = {"Nats-Msg-Id": str(envelope.event_id)}
+    if envelope.metadata.traceparent:
+        headers["traceparent"] = envelope.metadata.traceparent
+    return headers

@@ -21,6 +21,7 @@ from svledger.auth import TokenVerifier
 from svledger.bus import connect, provision
 from svledger.clock import Clock, system_clock
 from svledger.consumers import Consumer, ConsumerRunner
+from svledger.context import RequestContext
 from svledger.database import Database
 from svledger.eventstore import EventStore, Upcasters
 from svledger.idempotency import IdempotencyKeys
@@ -135,6 +136,7 @@ def create_service_app(
         setattr(app.state, key, value)
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)
+    app.add_middleware(RequestContext)
     app.include_router(_health_router(runtime))
     for router in routers:
         app.include_router(router)

@@ -1,0 +1,77 @@
+"""Rebuilding reporting's read models from the JetStream log gives back the same figures."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+from nats.js import JetStreamContext
+from reporting.adapters.read_models import ReadModels
+from reporting.consumers import CONSUMERS, READ_MODEL_TABLES
+from svledger.bus import connect, provision, subject_for
+from svledger.database import Database
+from svledger.eventstore import EventStore
+from svledger.rebuild import rebuild
+
+from tests.conftest import DatabaseFactory
+from tests.harness import NatsServer
+from tests.integration.test_reporting_projections import PRODUCERS, Contract
+
+
+@pytest.fixture
+async def js(fresh_nats: NatsServer) -> AsyncIterator[JetStreamContext]:
+    nc = await connect(fresh_nats.url, name="test-rebuild")
+    await provision(nc.jetstream())
+    yield nc.jetstream()
+    await nc.close()
+
+
+@pytest.fixture
+async def store(make_database: DatabaseFactory) -> AsyncIterator[EventStore]:
+    database = Database(await make_database("reporting"))
+    yield EventStore(database)
+    await database.dispose()
+
+
+async def publish(js: JetStreamContext, contracts: list[Contract]) -> int:
+    count = 0
+    for contract in contracts:
+        for event in contract.first_quarter_behind():
+            await js.publish(
+                subject_for(PRODUCERS[event.aggregate], event),
+                json.dumps(event.as_json()).encode(),
+                headers={"Nats-Msg-Id": str(event.event_id)},
+            )
+            count += 1
+    return count
+
+
+async def test_a_rebuild_replays_every_event_into_the_same_figures(
+    store: EventStore, js: JetStreamContext
+) -> None:
+    contracts = [Contract() for _ in range(5)]
+    published = await publish(js, contracts)
+    progressed: list[int] = []
+
+    first = await rebuild(store, js, CONSUMERS, READ_MODEL_TABLES, progress=progressed.append)
+    again = await rebuild(store, js, CONSUMERS, READ_MODEL_TABLES)
+
+    assert (first.events_seen, first.events_applied) == (published, published)
+    assert sum(progressed) == published
+    assert (again.events_seen, again.events_applied) == (published, published)
+    read_models = ReadModels(store.database)
+    for contract in contracts:
+        progress = await read_models.contract_progress(contract.contract_id)
+        assert progress is not None
+        jobs = next(o for o in progress.obligations if o.measure == "NT1")
+        assert (str(jobs.committed_total), str(jobs.delivered_to_date)) == ("16.0000", "2.0000")
+        assert [a.alert_id for a in progress.open_alerts] == [contract.alert_id]
+
+
+async def test_rebuilding_from_an_empty_log_leaves_empty_read_models(
+    store: EventStore, js: JetStreamContext
+) -> None:
+    report = await rebuild(store, js, CONSUMERS, READ_MODEL_TABLES)
+    assert (report.events_seen, report.events_applied) == (0, 0)
+    assert await ReadModels(store.database).alerts_for("anyone", None) == []
