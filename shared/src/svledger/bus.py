@@ -107,7 +107,11 @@ class ConsumerSpec:
 async def connect(url: str, *, name: str) -> NATS:
     """Connect with reconnects forever: the relay and consumers wait out NATS outages."""
 
+    client: list[NATS] = []
+
     async def on_disconnect() -> None:
+        if client and (client[0].is_draining or client[0].is_closed):
+            return  # our own shutdown, not an outage
         log.warning("nats disconnected", extra={"client": name})
 
     async def on_reconnect() -> None:
@@ -116,7 +120,7 @@ async def connect(url: str, *, name: str) -> NATS:
     async def on_error(exc: Exception) -> None:
         log.warning("nats error: %s", exc, extra={"client": name})
 
-    return await nats.connect(
+    nc = await nats.connect(
         servers=[url],
         name=name,
         max_reconnect_attempts=-1,
@@ -127,6 +131,8 @@ async def connect(url: str, *, name: str) -> NATS:
         error_cb=on_error,
         allow_reconnect=True,
     )
+    client.append(nc)
+    return nc
 
 
 async def provision(

@@ -67,16 +67,21 @@ def run_everything(ports: dict[str, int]) -> None:
     os.environ.update(env)
     children: list[subprocess.Popen[bytes]] = []
 
-    def stop_all(*_: object) -> None:
-        for child in reversed(children):
-            if child.poll() is None:
-                child.terminate()
-        for child in reversed(children):
-            try:
-                child.wait(10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+    def stop_all() -> None:
+        services, nats_server = children[1:], children[:1]
+        for group in (services, nats_server):  # services first, so they leave NATS cleanly
+            for child in group:
+                if child.poll() is None:
+                    child.terminate()
+            for child in group:
+                try:
+                    child.wait(10)
+                except subprocess.TimeoutExpired:
+                    child.kill()
 
+    # Explicit handlers: a shell that starts us in the background ignores SIGINT.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         nats_log = var / "nats-server.log"
         nats = subprocess.Popen(
@@ -126,7 +131,6 @@ def run_everything(ports: dict[str, int]) -> None:
             )
         print("\nA token:  .venv/bin/svl token --org buyer-council --role buyer")
         print("Press Ctrl-C to stop everything.")
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
         print("a process stopped unexpectedly; stopping the rest")
@@ -134,6 +138,10 @@ def run_everything(ports: dict[str, int]) -> None:
         print("\nstopping")
     finally:
         stop_all()
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 async def _provision(url: str, consumers: list[ConsumerSpec]) -> None:
