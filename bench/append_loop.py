@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import json
 import os
+import sqlite3
 import tempfile
 import time
 import uuid
@@ -46,23 +47,72 @@ async def run_writers(store: EventStore, writers: int, seconds: float) -> tuple[
     return sum(counts), time.perf_counter() - started
 
 
+async def raw_postgres(url: str, writers: int, seconds: float) -> tuple[int, float]:
+    """Reference: single-row insert commits straight through asyncpg, no library at all."""
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    pool = await asyncpg.create_pool(dsn, min_size=writers, max_size=writers)
+    async with pool.acquire() as conn:
+        await conn.execute("CREATE TABLE IF NOT EXISTS raw_bench (id bigserial, body jsonb)")
+    body = json.dumps(PAYLOAD)
+    deadline = time.perf_counter() + seconds
+    counts = [0] * writers
+
+    async def loop(w: int) -> None:
+        async with pool.acquire() as conn:
+            while time.perf_counter() < deadline:
+                await conn.execute("INSERT INTO raw_bench (body) VALUES ($1)", body)
+                counts[w] += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(loop(w) for w in range(writers)))
+    elapsed = time.perf_counter() - started
+    await pool.close()
+    return sum(counts), elapsed
+
+
+def raw_sqlite(path: Path, seconds: float) -> tuple[int, float]:
+    """Reference: single-row insert commits through the sqlite3 module (WAL, synchronous=NORMAL)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("CREATE TABLE IF NOT EXISTS raw_bench (id INTEGER PRIMARY KEY, body TEXT)")
+    body = json.dumps(PAYLOAD)
+    count, started = 0, time.perf_counter()
+    deadline = started + seconds
+    while time.perf_counter() < deadline:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO raw_bench (body) VALUES (?)", (body,))
+        conn.execute("COMMIT")
+        count += 1
+    conn.close()
+    return count, time.perf_counter() - started
+
+
+def row(backend: str, what: str, writers: int, events: int, elapsed: float) -> dict[str, object]:
+    """One line of results."""
+    return {
+        "backend": backend,
+        "what": what,
+        "writers": writers,
+        "events": events,
+        "seconds": round(elapsed, 2),
+        "events_per_s": round(events / elapsed),
+    }
+
+
 async def bench_backend(url: str, writers: list[int], seconds: float) -> list[dict[str, object]]:
-    """Run every writer count against one database."""
+    """Run every writer count against one database, each beside its raw reference."""
     await asyncio.to_thread(upgrade, "commitments", url)
     database = Database(url)
     store = EventStore(database)
     results = []
     for n in writers:
-        events, elapsed = await run_writers(store, n, seconds)
-        results.append(
-            {
-                "backend": database.dialect,
-                "writers": n,
-                "events": events,
-                "seconds": round(elapsed, 2),
-                "events_per_s": round(events / elapsed),
-            }
-        )
+        if database.is_postgres:
+            results.append(row("postgresql", "raw insert", n, *await raw_postgres(url, n, seconds)))
+        elif n == 1:
+            raw_path = Path(str(database.url.database)).with_suffix(".raw.db")
+            results.append(row("sqlite", "raw insert", 1, *raw_sqlite(raw_path, seconds)))
+        results.append(row(database.dialect, "append", n, *await run_writers(store, n, seconds)))
     await database.dispose()
     return results
 
@@ -93,9 +143,12 @@ async def main() -> None:
             await conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
             await conn.close()
 
-    print(f"{'backend':<12}{'writers':>8}{'events':>10}{'events/s':>12}")
+    print(f"{'backend':<12}{'what':<12}{'writers':>8}{'events':>10}{'events/s':>12}")
     for r in results:
-        print(f"{r['backend']:<12}{r['writers']:>8}{r['events']:>10}{r['events_per_s']:>12}")
+        print(
+            f"{r['backend']:<12}{r['what']:<12}{r['writers']:>8}{r['events']:>10}"
+            f"{r['events_per_s']:>12}"
+        )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 

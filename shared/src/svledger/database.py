@@ -30,7 +30,12 @@ class Database:
             # No pre-ping: it costs a round trip on every append; stale connections are
             # recycled instead, and a failed statement surfaces as an error to retry.
             self.writer = create_async_engine(
-                url, echo=echo, pool_size=20, max_overflow=20, pool_recycle=1800
+                url,
+                echo=echo,
+                pool_size=20,
+                max_overflow=20,
+                pool_recycle=1800,
+                pool_reset_on_return=None,  # every use is a begin() that commits or rolls back
             )
             self.reader = self.writer
 
@@ -47,7 +52,7 @@ class Database:
 
 
 def _sqlite_engine(url: str, *, echo: bool, immediate: bool) -> AsyncEngine:
-    kwargs: dict[str, Any] = {"echo": echo}
+    kwargs: dict[str, Any] = {"echo": echo, "pool_reset_on_return": None}
     if immediate:
         kwargs.update(pool_size=1, max_overflow=0)
     else:
@@ -59,9 +64,10 @@ def _sqlite_engine(url: str, *, echo: bool, immediate: bool) -> AsyncEngine:
         # Let SQLAlchemy, not the driver, decide when transactions begin.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # busy_timeout first: every later statement, even a pragma, may meet a writer's lock.
+        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
