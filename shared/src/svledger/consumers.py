@@ -22,16 +22,19 @@ from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
+from opentelemetry.trace import SpanKind
 from sqlalchemy import select, update
 
 from svledger.bus import OPS_SUBJECT_PREFIX, ConsumerSpec
 from svledger.envelope import EventEnvelope
 from svledger.eventstore import EventStore, StoreTransaction
 from svledger.schema import consumer_positions, dead_letters
+from svledger.telemetry import span
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[StoreTransaction, EventEnvelope], Awaitable[None]]
+CONSUMER = SpanKind.CONSUMER
 
 
 class Outcome(enum.Enum):
@@ -187,7 +190,8 @@ class ConsumerRunner:
         delivered = msg.metadata.num_delivered
         try:
             envelope = EventEnvelope.from_json(json.loads(msg.data))
-            outcome = await apply_once(self.store, self.consumer, envelope)
+            with span(f"{spec.name} {envelope.type}", envelope.metadata.traceparent, CONSUMER):
+                outcome = await apply_once(self.store, self.consumer, envelope)
         except Exception as exc:
             if delivered >= spec.max_deliver:
                 await self._dead_letter(msg, repr(exc))

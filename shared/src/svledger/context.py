@@ -12,10 +12,12 @@ import re
 import uuid
 from contextvars import ContextVar
 
+from opentelemetry.trace import SpanKind
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from svledger.auth import Principal
 from svledger.envelope import Metadata
+from svledger.telemetry import current_traceparent, span
 
 _correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 _traceparent: ContextVar[str | None] = ContextVar("traceparent", default=None)
@@ -30,7 +32,7 @@ def metadata_for(principal: Principal) -> Metadata:
         actor=principal.subject,
         organisation=principal.organisation,
         correlation_id=_correlation_id.get() or str(uuid.uuid4()),
-        traceparent=_traceparent.get(),
+        traceparent=current_traceparent(_traceparent.get()),
     )
 
 
@@ -65,7 +67,9 @@ class RequestContext:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            name = f"{scope.get('method', 'HTTP')} {scope.get('path', '')}"
+            with span(name, _traceparent.get(), SpanKind.SERVER):
+                await self.app(scope, receive, send_with_id)
         finally:
             _correlation_id.reset(tokens[0])
             _traceparent.reset(tokens[1])

@@ -37,12 +37,14 @@ class Metadata:
 
     def caused_by(self, event: EventEnvelope, actor: str) -> Metadata:
         """Metadata for an event that a consumer writes in reaction to ``event``."""
+        from svledger.telemetry import current_traceparent
+
         return Metadata(
             actor=actor,
             organisation=event.metadata.organisation,
             correlation_id=event.metadata.correlation_id or str(event.event_id),
             causation_id=str(event.event_id),
-            traceparent=event.metadata.traceparent,
+            traceparent=current_traceparent(event.metadata.traceparent),
         )
 
 

@@ -8,9 +8,21 @@ import sys
 from pythonjsonlogger.json import JsonFormatter
 
 
+class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stdout`` is now (test runners swap it per test)."""
+
+    @property
+    def stream(self) -> object:
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
+
+
 def configure_logging(service: str, level: str = "INFO", *, as_json: bool = True) -> None:
     """Send every log record to stdout, tagged with the service name."""
-    handler = logging.StreamHandler(sys.stdout)
+    handler = _StdoutHandler()
     if as_json:
         handler.setFormatter(
             JsonFormatter(

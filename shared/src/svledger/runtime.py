@@ -25,8 +25,10 @@ from svledger.context import RequestContext
 from svledger.database import Database
 from svledger.eventstore import EventStore, Upcasters
 from svledger.idempotency import IdempotencyKeys
+from svledger.logs import configure_logging
 from svledger.relay import Relay
 from svledger.settings import ServiceSettings
+from svledger.telemetry import configure_tracing
 from svledger.web import BodySizeLimit, install_problem_handlers
 
 log = logging.getLogger(__name__)
@@ -129,6 +131,9 @@ def create_service_app(
         finally:
             await runtime.stop()
 
+    settings = runtime.settings
+    configure_logging(settings.service, settings.log_level, as_json=settings.log_json)
+    configure_tracing(settings.service, settings.traces)
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
     app.state.verifier = TokenVerifier(runtime.settings)

@@ -35,6 +35,7 @@ class ServiceSettings(BaseSettings):
     run_consumers: bool = True
     log_level: str = "INFO"
     log_json: bool = True
+    traces: Literal["off", "console"] = "off"
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
 
     @model_validator(mode="after")
