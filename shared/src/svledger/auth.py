@@ -54,7 +54,13 @@ class TokenVerifier:
     def __init__(self, settings: ServiceSettings) -> None:
         self.settings = settings
         self._jwks = (
-            jwt.PyJWKClient(settings.jwks_url, cache_keys=True) if settings.jwks_url else None
+            jwt.PyJWKClient(
+                settings.jwks_url,
+                cache_keys=True,
+                cooldown_duration=settings.jwks_refresh_cooldown_s,
+            )
+            if settings.jwks_url
+            else None
         )
 
     async def verify(self, token: str) -> Principal:

@@ -30,6 +30,8 @@ class ServiceSettings(BaseSettings):
     jwt_issuer: str = "svl-dev"
     jwt_audience: str = "social-value-ledger"
     jwks_url: str | None = None
+    # An unknown key id refetches the JWKS at most this often (rotation vs. refetch floods).
+    jwks_refresh_cooldown_s: float = Field(default=10.0, ge=0)
 
     run_relay: bool = True
     run_consumers: bool = True
