@@ -107,6 +107,18 @@ class PreconditionFailed(DomainError):
     title = "The resource has changed since you read it"
 
 
+class RateLimited(DomainError):
+    """Too many writes from one organisation; ``retry_after_s`` says when to try again."""
+
+    status = 429
+    type_slug = "rate-limited"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after_s: int) -> None:
+        super().__init__(detail, extra={"retry_after": retry_after_s})
+        self.retry_after_s = retry_after_s
+
+
 class ServiceUnavailable(DomainError):
     """A dependency the request needs is not reachable right now."""
 

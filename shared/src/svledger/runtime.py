@@ -12,7 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import JSONResponse
 from nats.aio.client import Client as NATS
 from sqlalchemy import text
@@ -26,10 +26,11 @@ from svledger.database import Database
 from svledger.eventstore import EventStore, Upcasters
 from svledger.idempotency import IdempotencyKeys
 from svledger.logs import configure_logging
+from svledger.ratelimit import WriteLimiter
 from svledger.relay import Relay
 from svledger.settings import ServiceSettings
 from svledger.telemetry import configure_tracing
-from svledger.web import BodySizeLimit, install_problem_handlers
+from svledger.web import BodySizeLimit, install_problem_handlers, limit_writes
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,14 @@ def create_service_app(
     settings = runtime.settings
     configure_logging(settings.service, settings.log_level, as_json=settings.log_json)
     configure_tracing(settings.service, settings.traces)
-    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="0.1.0",
+        lifespan=lifespan,
+        dependencies=[Depends(limit_writes)],
+    )
+    app.state.write_limiter = WriteLimiter(settings.writes_per_minute, settings.write_burst)
     app.state.runtime = runtime
     app.state.verifier = TokenVerifier(runtime.settings)
     for key, value in (state or {}).items():

@@ -38,6 +38,9 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     traces: Literal["off", "console"] = "off"
+    # Writes per minute per organisation (per replica), and the burst allowed; 0 turns it off.
+    writes_per_minute: int = Field(default=600, ge=0)
+    write_burst: int = Field(default=100, ge=1)
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
 
     @model_validator(mode="after")

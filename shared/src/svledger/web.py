@@ -15,8 +15,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from svledger.auth import Principal, Role, TokenVerifier
-from svledger.errors import PROBLEM_BASE, DomainError, Unauthorized
+from svledger.errors import PROBLEM_BASE, DomainError, RateLimited, Unauthorized
 from svledger.idempotency import Outcome
+from svledger.ratelimit import WriteLimiter
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if isinstance(exc, RateLimited):
+            headers = {"Retry-After": str(exc.retry_after_s)}
         return problem(
             exc.status,
             exc.type_slug,
@@ -144,6 +147,24 @@ def replayable(outcome: Outcome, headers: dict[str, str] | None = None) -> JSONR
     if outcome.replayed:
         extra["Idempotent-Replayed"] = "true"
     return JSONResponse(jsonable_encoder(outcome.body), status_code=outcome.status, headers=extra)
+
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+async def limit_writes(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """App-wide dependency: count each authenticated write against its organisation's limit.
+
+    Unauthenticated writes pass through here and are refused by the route's own auth.
+    """
+    if request.method not in WRITE_METHODS or credentials is None:
+        return
+    principal = await current_principal(request, credentials)
+    limiter: WriteLimiter = request.app.state.write_limiter
+    limiter.take(principal.organisation)
 
 
 def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
