@@ -141,8 +141,13 @@ async def provision(
     streams: Sequence[StreamSpec] = STREAMS,
     consumers: Sequence[ConsumerSpec] = (),
     replicas: int = 1,
+    update_streams: bool = True,
 ) -> list[str]:
-    """Create or update every declared stream and consumer; return what was done, line by line."""
+    """Create or update every declared stream and consumer; return what was done, line by line.
+
+    With ``update_streams`` false, existing streams are left as they are: a service starting up
+    makes sure its streams exist but never changes what an operator provisioned (replicas).
+    """
     done: list[str] = []
     for spec in streams:
         config = spec.config(replicas)
@@ -152,7 +157,8 @@ async def provision(
             await js.add_stream(config)
             done.append(f"stream {spec.name} created")
         else:
-            await js.update_stream(config)
+            if update_streams:
+                await js.update_stream(config)
             done.append(f"stream {spec.name} up to date")
     for consumer in consumers:
         await js.add_consumer(consumer.stream, consumer.config())

@@ -65,7 +65,7 @@ class ServiceRuntime:
         settings = self.settings
         self.nc = await connect(settings.nats_url, name=settings.service)
         js = self.nc.jetstream()
-        await provision(js, consumers=[c.spec for c in self.consumers])
+        await provision(js, consumers=[c.spec for c in self.consumers], update_streams=False)
         if settings.run_relay if relay is None else relay:
             self.relay = Relay(self.store, js, settings.service)
             self._spawn(self.relay.run(), "relay")
