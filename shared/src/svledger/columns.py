@@ -1,4 +1,4 @@
-"""Column types for read models: exact quantities and zone-aware instants on both backends.
+"""Read-model building blocks: exact quantities, zone-aware instants, upserts; both backends.
 
 Quantities stay exact: NUMERIC(18, 4) on PostgreSQL, text on SQLite, whose NUMERIC affinity
 would store them as floating point. Never compare or sum :class:`Quantity` columns in SQL on
@@ -7,11 +7,14 @@ SQLite. Migrations spell the same shape as :data:`QUANTITY_DDL`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, Numeric, String
+from sqlalchemy import ColumnElement, DateTime, Dialect, Numeric, String, Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 SCALE = 4
@@ -72,3 +75,29 @@ class Instant(TypeDecorator[datetime]):
 def quantity_ddl() -> TypeEngine[Any]:
     """The column type a migration creates for a :class:`Quantity` column."""
     return Numeric(PRECISION, SCALE).with_variant(String(40), "sqlite")
+
+
+async def upsert(
+    conn: AsyncConnection,
+    table: Table,
+    values: Mapping[str, Any],
+    *,
+    key: Sequence[str],
+    update: Sequence[str] | None = None,
+    where: ColumnElement[bool] | None = None,
+) -> None:
+    """Insert a row, or on a clash of ``key`` set the ``update`` columns (all others when
+    None, nothing when empty) - if ``where`` holds for the existing row."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(table).values(**values)
+    columns = [c for c in values if c not in key] if update is None else list(update)
+    if not columns:
+        await conn.execute(insert.on_conflict_do_nothing(index_elements=list(key)))
+        return
+    await conn.execute(
+        insert.on_conflict_do_update(
+            index_elements=list(key),
+            set_={c: insert.excluded[c] for c in columns},
+            where=where,
+        )
+    )

@@ -8,12 +8,11 @@ works whether or not the rows another stream fills exist yet.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Table, or_
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncConnection
+from svledger.columns import upsert
 
 from reporting.adapters.tables import alerts, contracts, obligations, returns
 from reporting.domain.progress import (
@@ -48,7 +47,7 @@ async def record_contract(
     conn: AsyncConnection, contract: AwardedContract, commitments: Sequence[Commitment]
 ) -> None:
     """Record an awarded contract and what each of its obligations commits."""
-    await _upsert(
+    await upsert(
         conn,
         contracts,
         {
@@ -66,7 +65,7 @@ async def record_contract(
         key=("contract_id",),
     )
     for c in commitments:
-        await _upsert(
+        await upsert(
             conn,
             obligations,
             {
@@ -96,7 +95,7 @@ async def record_assessment(conn: AsyncConnection, assessment: Assessment) -> No
         obligations.c.last_period_assessed.is_(None),
         obligations.c.last_period_assessed <= assessment.period,
     )
-    await _upsert(
+    await upsert(
         conn,
         obligations,
         {
@@ -119,7 +118,7 @@ async def record_assessment(conn: AsyncConnection, assessment: Assessment) -> No
 
 async def record_return(conn: AsyncConnection, submitted: SubmittedReturn) -> None:
     """Note that a period's return is in."""
-    await _upsert(
+    await upsert(
         conn,
         returns,
         {
@@ -134,7 +133,7 @@ async def record_return(conn: AsyncConnection, submitted: SubmittedReturn) -> No
 
 async def record_alert(conn: AsyncConnection, alert: Alert) -> None:
     """Record a raised alert; raising it again never reopens one that has moved on."""
-    await _upsert(
+    await upsert(
         conn,
         alerts,
         {
@@ -153,30 +152,4 @@ async def record_alert(conn: AsyncConnection, alert: Alert) -> None:
         },
         key=("alert_id",),
         update=(),
-    )
-
-
-async def _upsert(
-    conn: AsyncConnection,
-    table: Table,
-    values: Mapping[str, Any],
-    *,
-    key: Sequence[str],
-    update: Sequence[str] | None = None,
-    where: ColumnElement[bool] | None = None,
-) -> None:
-    """Insert a row, or on a clash of ``key`` set the ``update`` columns (all others when
-    None, nothing when empty) - if ``where`` holds for the existing row."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(table).values(**values)
-    columns = [c for c in values if c not in key] if update is None else list(update)
-    if not columns:
-        await conn.execute(insert.on_conflict_do_nothing(index_elements=list(key)))
-        return
-    await conn.execute(
-        insert.on_conflict_do_update(
-            index_elements=list(key),
-            set_={c: insert.excluded[c] for c in columns},
-            where=where,
-        )
     )
