@@ -92,8 +92,10 @@ class ServiceRuntime:
         self._tasks.clear()
         self.runners.clear()
         if self.nc is not None and not self.nc.is_closed:
+            # close, not drain: our tasks are stopped and acks were synchronous, and a drain
+            # waits out outstanding pull requests, which stalls shutdown for seconds.
             with contextlib.suppress(Exception):
-                await self.nc.drain()
+                await self.nc.close()
         await self.database.dispose()
 
     async def readiness(self) -> dict[str, str]:
