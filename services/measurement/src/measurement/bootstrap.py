@@ -2,39 +2,74 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from svledger.clock import Clock, system_clock
 from svledger.eventstore import EventStore
-from svledger.runtime import ServiceRuntime
 from svledger.settings import ServiceSettings
 
-from measurement.consumers import CONSUMERS
+from measurement.application.alerts import escalate_alerts
+from measurement.application.schedules import check_pledges, detect_overdue_returns
+from measurement.application.webhooks import WebhookDispatcher
+from measurement.background import MeasurementRuntime, Periodic
+from measurement.consumers import consumers_for
 from measurement.domain.assessment import Thresholds
 from measurement.settings import MeasurementSettings, load_settings
 
 
 @dataclass
 class Measurement:
-    """The running service: runtime, clock and the thresholds returns are assessed with."""
+    """The running service: runtime, clock, thresholds, and the jobs it runs on its own."""
 
-    runtime: ServiceRuntime
+    runtime: MeasurementRuntime
     clock: Clock
     thresholds: Thresholds
+    settings: MeasurementSettings
+    webhooks: WebhookDispatcher
 
     @property
     def store(self) -> EventStore:
         """The service's event store."""
         return self.runtime.store
 
+    async def check_schedules(self) -> int:
+        """One run of the scheduler: overdue returns, pledges behind, then escalations; how
+        many events it recorded."""
+        overdue = await detect_overdue_returns(self.store, self.clock)
+        pledged = await check_pledges(self.store, self.clock, self.thresholds)
+        escalated = await escalate_alerts(self.store, self.clock, self.settings.escalate_after_days)
+        return overdue + pledged + escalated
+
 
 def bootstrap(settings: ServiceSettings | None = None, clock: Clock = system_clock) -> Measurement:
     """Build the service; nothing connects until the runtime starts."""
     settings = settings or load_settings()
-    runtime = ServiceRuntime(settings, clock=clock)
-    runtime.add_consumers(CONSUMERS)
-    if isinstance(settings, MeasurementSettings):
-        thresholds = Thresholds(settings.green_threshold, settings.amber_threshold)
-    else:
-        thresholds = Thresholds()
-    return Measurement(runtime=runtime, clock=clock, thresholds=thresholds)
+    if not isinstance(settings, MeasurementSettings):
+        settings = MeasurementSettings(**settings.model_dump())
+    runtime = MeasurementRuntime(settings, clock=clock)
+    thresholds = Thresholds(settings.green_threshold, settings.amber_threshold)
+    runtime.add_consumers(consumers_for(clock, thresholds))
+    service = Measurement(
+        runtime=runtime,
+        clock=clock,
+        thresholds=thresholds,
+        settings=settings,
+        webhooks=WebhookDispatcher(
+            runtime.database,
+            timeout_s=settings.webhook_timeout_s,
+            max_attempts=settings.webhook_max_attempts,
+            backoff_s=settings.webhook_backoff_s,
+        ),
+    )
+    if settings.run_scheduler:
+        runtime.periodic.append(
+            Periodic("scheduler", service.check_schedules, settings.scheduler_interval_s)
+        )
+    if settings.run_webhooks:
+        wake = asyncio.Event()
+        runtime.store.on_commit(wake.set)
+        runtime.periodic.append(
+            Periodic("webhooks", service.webhooks.deliver_due, settings.webhook_poll_s, wake)
+        )
+    return service

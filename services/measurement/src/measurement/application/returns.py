@@ -1,94 +1,214 @@
-"""Command handlers and queries for schedules, returns and alerts."""
+"""Command handlers and queries for quarterly returns: submit, amend, correct, review, upload."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from svledger.auth import Principal
 from svledger.clock import Clock
-from svledger.envelope import EventEnvelope, Metadata
-from svledger.errors import NotFound
+from svledger.envelope import Metadata
+from svledger.errors import NotFound, ValidationFailed
 from svledger.eventstore import EventStore, StoreTransaction
 
-from measurement.domain.alert import Alert
+from measurement.application.recording import check_version, record
+from measurement.application.schedules import apply_decision, load_schedule
 from measurement.domain.assessment import Thresholds
-from measurement.domain.schedule import ReturnLine, Schedule
-
-SERVICE_ACTOR = "measurement"
-
-
-async def open_schedule(tx: StoreTransaction, contract_awarded: EventEnvelope) -> None:
-    """Consumer handler: a newly awarded contract gets its return schedule."""
-    data = contract_awarded.data
-    await tx.append(
-        Schedule.stream_id(data["contract_id"]),
-        0,
-        [Schedule.open(data)],
-        contract_awarded.metadata.caused_by(contract_awarded, SERVICE_ACTOR),
-    )
+from measurement.domain.schedule import (
+    OBLIGATION_ASSESSED,
+    Decision,
+    ReturnLine,
+    Schedule,
+    SubmittedReturn,
+)
+from measurement.domain.uploads import UploadRow, lines_from_rows
 
 
 @dataclass(frozen=True, slots=True)
 class ReturnReceipt:
-    """What a supplier learns from submitting a return."""
+    """What a supplier learns from submitting, amending or correcting a return."""
 
     contract_id: str
     period: str
+    version: int
     late: bool
     assessments: list[dict[str, Any]]
     alerts: list[str]
-    version: int
+    resolved_alerts: list[str]
+    schedule_version: int
 
 
-async def load_schedule(store: EventStore, reader: Principal, contract_id: uuid.UUID) -> Schedule:
-    """The schedule of a contract the caller is party to; 404 for anyone else."""
-    schedule = Schedule.rehydrate(await store.load(Schedule.stream_id(str(contract_id))))
-    if schedule is None or not schedule.visible_to(reader.organisation):
-        raise NotFound(
-            f"contract {contract_id} was not found (a contract just registered appears "
-            "here within seconds)"
-        )
+@dataclass(frozen=True, slots=True)
+class ReturnDraft:
+    """A return's content as a supplier sends it."""
+
+    period: str
+    lines: list[ReturnLine]
+    narrative: str = ""
+    reason: str = ""
+
+
+def _metadata(principal: Principal) -> Metadata:
+    return Metadata(actor=principal.subject, organisation=principal.organisation)
+
+
+async def _own_schedule(
+    tx: StoreTransaction, supplier: Principal, contract_id: uuid.UUID
+) -> Schedule:
+    schedule = Schedule.rehydrate(await tx.load(Schedule.stream_id(str(contract_id))))
+    if schedule is None or schedule.supplier != supplier.organisation:
+        raise NotFound(f"contract {contract_id} was not found among your contracts")
     return schedule
+
+
+async def _record_return(
+    tx: StoreTransaction,
+    schedule: Schedule,
+    expected: int,
+    decision: Decision,
+    *,
+    principal: Principal,
+    clock: Clock,
+) -> ReturnReceipt:
+    recorded = await apply_decision(
+        tx, schedule, expected, decision, metadata=_metadata(principal), today=clock().date()
+    )
+    head = recorded[0].data
+    return ReturnReceipt(
+        contract_id=schedule.contract_id,
+        period=head["period"],
+        version=int(head["version"]),
+        late=bool(head["late"]),
+        assessments=[e.data for e in recorded if e.type == OBLIGATION_ASSESSED],
+        alerts=[alert_id for alert_id, _ in decision.alerts],
+        resolved_alerts=[alert_id for alert_id, _ in decision.resolve],
+        schedule_version=recorded[-1].stream_version,
+    )
 
 
 async def submit_return(
     store: EventStore,
     clock: Clock,
     thresholds: Thresholds,
+    *,
     supplier: Principal,
     contract_id: uuid.UUID,
-    *,
-    period: str,
-    lines: list[ReturnLine],
-    narrative: str,
+    draft: ReturnDraft,
+    if_match: int | None = None,
 ) -> ReturnReceipt:
     """A supplier's return for one period: recorded, assessed, and alerts raised, atomically."""
-    metadata = Metadata(actor=supplier.subject, organisation=supplier.organisation)
+    async with store.transaction() as tx:
+        schedule = await _own_schedule(tx, supplier, contract_id)
+        check_version(if_match, schedule.version)
+        expected = schedule.version
+        decision = schedule.submit_return(
+            draft.period,
+            draft.lines,
+            draft.narrative,
+            clock().date(),
+            thresholds,
+            by=supplier.subject,
+        )
+        return await _record_return(
+            tx, schedule, expected, decision, principal=supplier, clock=clock
+        )
+
+
+async def upload_return(
+    store: EventStore,
+    clock: Clock,
+    thresholds: Thresholds,
+    *,
+    supplier: Principal,
+    contract_id: uuid.UUID,
+    sheet: tuple[Sequence[str], Sequence[UploadRow]],
+    period: str,
+    narrative: str,
+) -> ReturnReceipt:
+    """A return from a CSV or XLSX sheet: every row valid, or nothing stored."""
+    async with store.transaction() as tx:
+        schedule = await _own_schedule(tx, supplier, contract_id)
+        header, rows = sheet
+        lines = lines_from_rows(header, rows, schedule.obligations)
+        expected = schedule.version
+        decision = schedule.submit_return(
+            period, lines, narrative, clock().date(), thresholds, by=supplier.subject
+        )
+        return await _record_return(
+            tx, schedule, expected, decision, principal=supplier, clock=clock
+        )
+
+
+async def revise_return(
+    store: EventStore,
+    clock: Clock,
+    thresholds: Thresholds,
+    *,
+    supplier: Principal,
+    contract_id: uuid.UUID,
+    draft: ReturnDraft,
+    correction: bool,
+    if_match: int | None = None,
+) -> ReturnReceipt:
+    """Amend a return under review, or correct an accepted one: a new version, history kept."""
+    async with store.transaction() as tx:
+        schedule = await _own_schedule(tx, supplier, contract_id)
+        check_version(if_match, schedule.version)
+        expected = schedule.version
+        revise = schedule.correct_return if correction else schedule.amend_return
+        decision = revise(
+            draft.period,
+            draft.lines,
+            narrative=draft.narrative,
+            reason=draft.reason,
+            today=clock().date(),
+            thresholds=thresholds,
+            by=supplier.subject,
+        )
+        return await _record_return(
+            tx, schedule, expected, decision, principal=supplier, clock=clock
+        )
+
+
+async def review_return(
+    store: EventStore,
+    clock: Clock,
+    buyer: Principal,
+    *,
+    contract_id: uuid.UUID,
+    period: str,
+    query: str | None,
+    if_match: int | None = None,
+) -> tuple[SubmittedReturn, int]:
+    """The contract manager accepts a return, or queries it when ``query`` says why."""
     async with store.transaction() as tx:
         stream = Schedule.stream_id(str(contract_id))
         schedule = Schedule.rehydrate(await tx.load(stream))
-        if schedule is None or schedule.supplier != supplier.organisation:
-            raise NotFound(f"contract {contract_id} was not found among your contracts")
-        expected = schedule.version
-        decided = schedule.submit_return(period, lines, narrative, clock().date(), thresholds)
-        recorded = await tx.append(stream, expected, decided.schedule_events, metadata)
-        for alert_id, raised in decided.alerts:
-            await tx.append(Alert.stream_id(alert_id), 0, [raised], metadata)
-    return ReturnReceipt(
-        contract_id=str(contract_id),
-        period=period,
-        late=bool(recorded[0].data["late"]),
-        assessments=[e.data for e in recorded[1:]],
-        alerts=[alert_id for alert_id, _ in decided.alerts],
-        version=recorded[-1].stream_version,
-    )
+        if schedule is None or schedule.buyer != buyer.organisation:
+            raise NotFound(f"contract {contract_id} was not found among contracts you let")
+        check_version(if_match, schedule.version)
+        today = clock().date()
+        event = (
+            schedule.accept_return(period, today, buyer.subject)
+            if query is None
+            else schedule.query_return(period, query, today, buyer.subject)
+        )
+        recorded = await record(tx, stream, schedule.version, [event], _metadata(buyer))
+    return schedule.returns[period], recorded[-1].stream_version
 
 
-async def load_alert(store: EventStore, reader: Principal, alert_id: uuid.UUID) -> Alert:
-    """An alert on a contract the caller is party to; 404 for anyone else."""
-    alert = Alert.rehydrate(await store.load(Alert.stream_id(str(alert_id))))
-    if alert is None or not alert.visible_to(reader.organisation):
-        raise NotFound(f"alert {alert_id} was not found")
-    return alert
+async def load_return(
+    store: EventStore, reader: Principal, contract_id: uuid.UUID, period: str
+) -> tuple[Schedule, SubmittedReturn]:
+    """One period's return with its history, for either party to the contract."""
+    schedule = await load_schedule(store, reader, contract_id)
+    if period not in schedule.periods:
+        raise ValidationFailed(
+            f"{period} is not a reporting period of this contract", field="period"
+        )
+    submitted = schedule.returns.get(period)
+    if submitted is None:
+        raise NotFound(f"no return for {period} has been submitted")
+    return schedule, submitted

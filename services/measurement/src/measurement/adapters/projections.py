@@ -1,0 +1,250 @@
+"""Writes to the read models, in the transaction that records the events they show.
+
+Each write sets values rather than adding to them, so projecting an event twice (a rebuild
+from the log) leaves the same rows. Webhook deliveries are queued here too: the queue is an
+outbox, committed with the event or not at all.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+from svledger.envelope import EventEnvelope
+
+from measurement.adapters.tables import (
+    alerts,
+    schedule_periods,
+    webhook_deliveries,
+    webhook_subscriptions,
+)
+from measurement.domain import alert as al
+from measurement.domain import schedule as sc
+from measurement.domain.webhooks import PENDING, SUBSCRIBABLE, payload
+
+Projector = Callable[[AsyncConnection, EventEnvelope], Awaitable[None]]
+
+
+async def project(conn: AsyncConnection, envelope: EventEnvelope, now: datetime) -> None:
+    """Show one recorded event in the read models and queue its webhook deliveries."""
+    projector = _PROJECTORS.get(envelope.type)
+    if projector is not None:
+        await projector(conn, envelope)
+    if envelope.type in SUBSCRIBABLE:
+        await _queue_webhooks(conn, envelope, now)
+
+
+async def _schedule_opened(conn: AsyncConnection, event: EventEnvelope) -> None:
+    data = event.data
+    for p in data["periods"]:
+        await _insert_ignoring_duplicates(
+            conn,
+            schedule_periods,
+            {
+                "contract_id": data["contract_id"],
+                "period": p["period"],
+                "reference": data.get("reference", ""),
+                "buyer": data["buyer"],
+                "supplier": data["supplier"],
+                "due_on": date.fromisoformat(p["due_on"]),
+                "review": None,
+                "late": False,
+                "return_version": None,
+                "submitted_on": None,
+                "overdue": False,
+                "cancelled": False,
+            },
+        )
+
+
+async def _return_version(conn: AsyncConnection, event: EventEnvelope) -> None:
+    data = event.data
+    values: dict[str, Any] = {
+        "return_version": int(data.get("version", 1)),
+        "late": bool(data["late"]),
+    }
+    if event.type == sc.RETURN_SUBMITTED:
+        values.update(review=sc.SUBMITTED, submitted_on=date.fromisoformat(data["submitted_on"]))
+    elif event.type == sc.RETURN_AMENDED:
+        values["review"] = sc.SUBMITTED
+    await _update_period(conn, data, values)
+
+
+async def _return_reviewed(conn: AsyncConnection, event: EventEnvelope) -> None:
+    review = sc.ACCEPTED if event.type == sc.RETURN_ACCEPTED else sc.QUERIED
+    await _update_period(conn, event.data, {"review": review})
+
+
+async def _return_overdue(conn: AsyncConnection, event: EventEnvelope) -> None:
+    await _update_period(conn, event.data, {"overdue": True})
+
+
+async def _schedule_closed(conn: AsyncConnection, event: EventEnvelope) -> None:
+    cancelled = list(event.data["cancelled_periods"])
+    if cancelled:
+        await conn.execute(
+            update(schedule_periods)
+            .where(
+                schedule_periods.c.contract_id == event.data["contract_id"],
+                schedule_periods.c.period.in_(cancelled),
+            )
+            .values(cancelled=True)
+        )
+
+
+async def _update_period(
+    conn: AsyncConnection, data: dict[str, Any], values: dict[str, Any]
+) -> None:
+    await conn.execute(
+        update(schedule_periods)
+        .where(
+            schedule_periods.c.contract_id == data["contract_id"],
+            schedule_periods.c.period == data["period"],
+        )
+        .values(**values)
+    )
+
+
+async def _alert_raised(conn: AsyncConnection, event: EventEnvelope) -> None:
+    data = event.data
+    await _insert_ignoring_duplicates(
+        conn,
+        alerts,
+        {
+            "alert_id": data["alert_id"],
+            "contract_id": data["contract_id"],
+            "obligation_id": data["obligation_id"],
+            "measure": data["measure"],
+            "period": data["period"],
+            "kind": data["kind"],
+            "severity": data["severity"],
+            "status": al.AlertStatus.OPEN.value,
+            "level": int(data.get("level", 1)),
+            "buyer": data["buyer"],
+            "supplier": data["supplier"],
+            "ratio": None if data["ratio"] is None else Decimal(data["ratio"]),
+            "raised_on": date.fromisoformat(data["raised_on"]),
+            "acknowledged_on": None,
+            "resolved_on": None,
+            "resolution": None,
+            "version": event.stream_version,
+        },
+    )
+
+
+async def _alert_changed(conn: AsyncConnection, event: EventEnvelope) -> None:
+    data = event.data
+    values: dict[str, Any] = {"version": event.stream_version}
+    if event.type == al.ALERT_ACKNOWLEDGED:
+        values.update(
+            status=al.AlertStatus.ACKNOWLEDGED.value,
+            acknowledged_on=date.fromisoformat(data["acknowledged_on"]),
+        )
+    elif event.type == al.ALERT_ESCALATED:
+        values["level"] = int(data["level"])
+    elif event.type == al.ALERT_RESOLVED:
+        values.update(
+            status=al.AlertStatus.RESOLVED.value,
+            resolved_on=date.fromisoformat(data["resolved_on"]),
+            resolution=data["resolution"],
+        )
+    await conn.execute(update(alerts).where(alerts.c.alert_id == data["alert_id"]).values(**values))
+
+
+_PROJECTORS: dict[str, Projector] = {
+    sc.SCHEDULE_OPENED: _schedule_opened,
+    sc.RETURN_SUBMITTED: _return_version,
+    sc.RETURN_AMENDED: _return_version,
+    sc.RETURN_CORRECTED: _return_version,
+    sc.RETURN_ACCEPTED: _return_reviewed,
+    sc.RETURN_QUERIED: _return_reviewed,
+    sc.RETURN_OVERDUE: _return_overdue,
+    sc.SCHEDULE_CLOSED: _schedule_closed,
+    al.ALERT_RAISED: _alert_raised,
+    al.ALERT_ACKNOWLEDGED: _alert_changed,
+    al.ALERT_ESCALATED: _alert_changed,
+    al.ALERT_RESOLVED: _alert_changed,
+}
+
+
+async def _parties(conn: AsyncConnection, event: EventEnvelope) -> tuple[str, ...]:
+    """The organisations an event concerns: the contract's buyer and supplier."""
+    if event.aggregate == al.Alert.stream_prefix:
+        row = (
+            await conn.execute(
+                select(alerts.c.buyer, alerts.c.supplier).where(
+                    alerts.c.alert_id == event.data["alert_id"]
+                )
+            )
+        ).first()
+    else:
+        row = (
+            await conn.execute(
+                select(schedule_periods.c.buyer, schedule_periods.c.supplier)
+                .where(schedule_periods.c.contract_id == event.data["contract_id"])
+                .limit(1)
+            )
+        ).first()
+    return () if row is None else tuple(dict.fromkeys((row.buyer, row.supplier)))
+
+
+async def _queue_webhooks(conn: AsyncConnection, event: EventEnvelope, now: datetime) -> None:
+    parties = await _parties(conn, event)
+    if not parties:
+        return
+    subscriptions = (
+        await conn.execute(
+            select(webhook_subscriptions).where(
+                webhook_subscriptions.c.organisation.in_(parties),
+                webhook_subscriptions.c.active.is_(True),
+            )
+        )
+    ).all()
+    for sub in subscriptions:
+        wanted = sub.event_types.split()
+        if wanted and event.type not in wanted:
+            continue
+        delivery_id = str(uuid.uuid4())
+        body = payload(
+            delivery_id,
+            {
+                "event_id": str(event.event_id),
+                "type": event.type,
+                "stream_id": event.stream_id,
+                "stream_version": event.stream_version,
+                "recorded_at": event.recorded_at.isoformat(),
+                "data": event.data,
+            },
+        )
+        await _insert_ignoring_duplicates(
+            conn,
+            webhook_deliveries,
+            {
+                "delivery_id": delivery_id,
+                "subscription_id": sub.subscription_id,
+                "organisation": sub.organisation,
+                "event_id": str(event.event_id),
+                "event_type": event.type,
+                "body": body.decode(),
+                "status": PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "last_status_code": None,
+                "last_error": None,
+                "created_at": now,
+                "delivered_at": None,
+            },
+        )
+
+
+async def _insert_ignoring_duplicates(
+    conn: AsyncConnection, table: Any, values: dict[str, Any]
+) -> None:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    await conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
