@@ -8,7 +8,8 @@ SERVICES := commitments measurement reporting brokerage
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install run test test-unit test-integration test-e2e lint format typecheck migrate provision bench clean
+
+.PHONY: help install browser run test test-unit test-integration test-e2e lint format typecheck migrate provision bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -26,8 +27,11 @@ install: $(VENV)/.installed ## create .venv from uv.lock (needs only python3)
 run: install ## start NATS and the four services; Ctrl-C stops them
 	$(BIN)/svl run
 
-test: install ## every test tier: unit, integration, end to end (SQLite, and PostgreSQL if TEST_DATABASE_URL)
+test: install browser ## every test tier: unit, integration, end to end (SQLite, and PostgreSQL if TEST_DATABASE_URL)
 	$(BIN)/pytest tests/unit tests/integration tests/e2e
+
+browser: ## Debian's Chromium, for the browser tests
+	tools/ensure-chromium
 
 test-unit: install
 	$(BIN)/pytest tests/unit

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from nats.aio.client import Client as NATS
 from sqlalchemy import text
@@ -152,6 +153,26 @@ def create_service_app(
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)
     app.add_middleware(RequestContext)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "If-Match",
+            "Idempotency-Key",
+            "X-Correlation-ID",
+            "traceparent",
+        ],
+        expose_headers=[
+            "ETag",
+            "Location",
+            "Retry-After",
+            "Idempotent-Replayed",
+            "X-Correlation-ID",
+        ],
+    )
     app.include_router(_health_router(runtime))
     for router in routers:
         app.include_router(router)

@@ -33,6 +33,11 @@ class ServiceSettings(BaseSettings):
     # An unknown key id refetches the JWKS at most this often (rotation vs. refetch floods).
     jwks_refresh_cooldown_s: float = Field(default=10.0, ge=0)
 
+    # Browser origins allowed to call the API (the portal is served by the reporting service).
+    cors_origins: list[str] = Field(
+        default_factory=lambda: ["http://127.0.0.1:8104", "http://localhost:8104"]
+    )
+
     run_relay: bool = True
     run_consumers: bool = True
     log_level: str = "INFO"
