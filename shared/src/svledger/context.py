@@ -44,8 +44,9 @@ def current_correlation_id() -> str | None:
 class RequestContext:
     """ASGI middleware: take or make the correlation id, keep a valid ``traceparent``."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, service: str = "svl") -> None:
         self.app = app
+        self.service = service
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -67,7 +68,7 @@ class RequestContext:
             await send(message)
 
         try:
-            name = f"{scope.get('method', 'HTTP')} {scope.get('path', '')}"
+            name = f"{self.service} {scope.get('method', 'HTTP')} {scope.get('path', '')}"
             with span(name, _traceparent.get(), SpanKind.SERVER):
                 await self.app(scope, receive, send_with_id)
         finally:

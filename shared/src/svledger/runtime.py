@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from nats.aio.client import Client as NATS
 from sqlalchemy import text
 
@@ -99,6 +99,45 @@ class ServiceRuntime:
                 await self.nc.close()
         await self.database.dispose()
 
+    async def metrics_text(self) -> str:
+        """The service's operational figures in Prometheus text format."""
+        service = self.settings.service
+        lines: list[str] = []
+
+        def gauge(name: str, help_text: str, samples: list[tuple[str, float]]) -> None:
+            lines.append(f"# HELP {name} {help_text}")
+            lines.append(f"# TYPE {name} gauge")
+            lines.extend(f"{name}{{{labels}}} {value:g}" for labels, value in samples)
+
+        if self.relay is not None:
+            status = await self.relay.status()
+            gauge(
+                "svl_relay_lag_events",
+                "events committed but not yet published (store positions)",
+                [(f'service="{service}"', status.head.position - status.checkpoint.position)],
+            )
+            gauge(
+                "svl_relay_published_events",
+                "events the relay has published in all",
+                [(f'service="{service}"', status.published)],
+            )
+        pending, unacked, applied, dead = [], [], [], []
+        js = self.nc.jetstream() if self.nc is not None and self.nc.is_connected else None
+        for runner in self.runners:
+            spec = runner.consumer.spec
+            label = f'service="{service}",consumer="{spec.name}"'
+            applied.append((label, float(runner.applied)))
+            dead.append((label, float(runner.dead_lettered)))
+            if js is not None:
+                info = await js.consumer_info(spec.stream, spec.name)
+                pending.append((label, float(info.num_pending)))
+                unacked.append((label, float(info.num_ack_pending)))
+        gauge("svl_consumer_pending_messages", "messages not yet delivered", pending)
+        gauge("svl_consumer_unacked_messages", "messages delivered, not yet acknowledged", unacked)
+        gauge("svl_consumer_applied_events", "events applied by this process", applied)
+        gauge("svl_consumer_dead_letters", "events dead-lettered by this process", dead)
+        return "\n".join(lines) + "\n"
+
     async def readiness(self) -> dict[str, str]:
         """Check the database and NATS; every value is 'ok' when ready."""
         checks: dict[str, str] = {}
@@ -152,7 +191,7 @@ def create_service_app(
         setattr(app.state, key, value)
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)
-    app.add_middleware(RequestContext)
+    app.add_middleware(RequestContext, service=settings.service)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -186,6 +225,14 @@ def _health_router(runtime: ServiceRuntime) -> APIRouter:
     async def healthz() -> dict[str, str]:
         """Liveness: answers while the event loop runs."""
         return {"status": "ok", "service": runtime.settings.service}
+
+    @router.get("/metrics", summary="Prometheus metrics: relay and consumer lag, dead letters")
+    async def metrics() -> PlainTextResponse:
+        """Relay lag in store positions, each consumer's pending and unacknowledged messages,
+        events applied and dead-lettered by this process."""
+        return PlainTextResponse(
+            await runtime.metrics_text(), media_type="text/plain; version=0.0.4"
+        )
 
     @router.get("/readyz", summary="The database and NATS are reachable")
     async def readyz() -> JSONResponse:

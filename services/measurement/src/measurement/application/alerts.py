@@ -10,6 +10,7 @@ from typing import Any
 
 from svledger.auth import Principal
 from svledger.clock import Clock
+from svledger.context import metadata_for
 from svledger.database import Database
 from svledger.envelope import Metadata, NewEvent
 from svledger.errors import ConcurrencyError, NotFound
@@ -91,7 +92,7 @@ async def _change(
             stream,
             alert.version,
             [event],
-            Metadata(actor=buyer.subject, organisation=buyer.organisation),
+            metadata_for(buyer),
         )
     alert.version = recorded[-1].stream_version
     return alert

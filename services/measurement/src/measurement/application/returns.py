@@ -9,6 +9,7 @@ from typing import Any
 
 from svledger.auth import Principal
 from svledger.clock import Clock
+from svledger.context import metadata_for
 from svledger.envelope import Metadata
 from svledger.errors import NotFound, ValidationFailed
 from svledger.eventstore import EventStore, StoreTransaction
@@ -51,7 +52,7 @@ class ReturnDraft:
 
 
 def _metadata(principal: Principal) -> Metadata:
-    return Metadata(actor=principal.subject, organisation=principal.organisation)
+    return metadata_for(principal)
 
 
 async def _own_schedule(

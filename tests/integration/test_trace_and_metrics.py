@@ -1,0 +1,117 @@
+"""One return, one trace across services; and the metrics operators watch for lag."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Any
+
+import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from svledger.clock import FixedClock
+
+from tests.conftest import ClientFactory
+from tests.harness import NatsServer, eventually
+from tests.integration.test_measurement_api import (
+    BUYER,
+    SUPPLIER,
+    Commitments,
+    commitments_feed,
+    obligation_ids,
+    quarterly,
+    schedule_of,
+)
+
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
+
+
+@pytest.fixture(scope="session")
+def exporter() -> InMemorySpanExporter:
+    """Finished spans of every service started in this process."""
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    trace.set_tracer_provider(provider)
+    return memory
+
+
+@pytest.fixture
+async def commitments(nats_server: NatsServer) -> AsyncIterator[Commitments]:
+    async with commitments_feed(nats_server.url) as feed:
+        yield feed
+
+
+def in_trace(exporter: InMemorySpanExporter) -> list[ReadableSpan]:
+    return [
+        s
+        for s in exporter.get_finished_spans()
+        if s.context is not None and format(s.context.trace_id, "032x") == TRACE_ID
+    ]
+
+
+async def test_a_submitted_return_is_one_trace_through_measurement_and_reporting(
+    service_client: ClientFactory, commitments: Commitments, exporter: InMemorySpanExporter
+) -> None:
+    clock = FixedClock.at(date(2026, 7, 15))
+    measurement = await service_client("measurement", clock=clock)
+    reporting = await service_client("reporting", clock=clock)
+    contract = await commitments.award(obligations=[("NT1", "FTE", quarterly("4"))])
+    await schedule_of(measurement, contract["contract_id"])
+    [obligation] = obligation_ids(contract)
+
+    submitted = await measurement.post(
+        f"/contracts/{contract['contract_id']}/returns",
+        json={"period": "2026-27-Q1", "lines": [{"obligation_id": obligation, "quantity": "2"}]},
+        headers={**SUPPLIER, "traceparent": TRACEPARENT},
+    )
+    assert submitted.status_code == 201, submitted.text
+
+    async def progress() -> dict[str, Any]:
+        url = f"/contracts/{contract['contract_id']}/progress"
+        response = await reporting.get(url, headers=BUYER)
+        return response.json() if response.status_code == 200 else {}
+
+    await eventually(
+        progress,
+        until=lambda p: (
+            bool(p.get("open_alerts")) and p["obligations"][0]["delivered_to_date"] is not None
+        ),
+        what="reporting to show the return's assessment and alert",
+    )
+    names = await eventually(
+        lambda: _names(exporter),
+        until=lambda n: (
+            {"reporting-schedules ObligationAssessed", "reporting-alerts AlertRaised"} <= n
+        ),
+        what="reporting's consumer spans in the return's trace",
+    )
+    assert f"measurement POST /contracts/{contract['contract_id']}/returns" in names
+
+
+async def _names(exporter: InMemorySpanExporter) -> set[str]:
+    return {s.name for s in in_trace(exporter)}
+
+
+async def test_metrics_expose_relay_and_consumer_lag(
+    service_client: ClientFactory, commitments: Commitments
+) -> None:
+    measurement = await service_client("measurement", clock=FixedClock.at(date(2026, 7, 15)))
+    contract = await commitments.award(obligations=[("NT1", "FTE", quarterly("4"))])
+    await schedule_of(measurement, contract["contract_id"])
+
+    metrics = (await measurement.get("/metrics")).text
+
+    assert 'svl_relay_lag_events{service="measurement"}' in metrics
+    assert 'svl_relay_published_events{service="measurement"}' in metrics
+    label = 'service="measurement",consumer="measurement-contracts"'
+    assert f"svl_consumer_pending_messages{{{label}}} 0" in metrics
+    applied = next(
+        line
+        for line in metrics.splitlines()
+        if line.startswith(f"svl_consumer_applied_events{{{label}}}")
+    )
+    assert float(applied.split()[-1]) >= 1
