@@ -106,17 +106,20 @@ async def test_reading_in_commit_order_under_concurrent_writers_skips_nothing(
     seen: list[tuple[str, int]] = []
 
     async def reader() -> None:
+        # Tails the store as the relay does. On a PostgreSQL server that other sessions share,
+        # the horizon may lag behind the last commit for a while: the reader waits it out.
         cursor = Cursor()
-        while True:
-            finished = done.is_set()
+        deadline = None
+        while len(seen) < writers * per_writer:
             page = await store.read_committed(cursor, 97)
             seen.extend((e.stream_id, e.stream_version) for _, e in page)
             if page:
                 cursor = page[-1][0]
-            if finished and not page:
-                return
-            if not page:
-                await asyncio.sleep(0.002)  # poll interval of a tailing reader
+                continue
+            if done.is_set():
+                deadline = deadline or asyncio.get_running_loop().time() + 30
+                assert asyncio.get_running_loop().time() < deadline, "events never became visible"
+            await asyncio.sleep(0.002)  # poll interval of a tailing reader
 
     reading = asyncio.create_task(reader())
     await asyncio.gather(*(writer(w) for w in range(writers)))

@@ -72,7 +72,7 @@ async def test_relay_publishes_each_committed_event_once_with_its_id(
     recorded = await store.append("contract-1", 0, [NewEvent("ContractAwarded", {"n": 1})], ACTOR)
     relay = Relay(store, bus.js, "commitments")
 
-    assert await relay.publish_pending() == 1
+    assert await eventually(relay.publish_pending, what="the event to be published") == 1
     assert await relay.publish_pending() == 0
 
     [message] = await published(bus.js)
@@ -88,11 +88,18 @@ async def test_a_relay_that_lost_its_checkpoint_republishes_without_duplicates(
     store: EventStore, bus: Bus
 ) -> None:
     await store.append("contract-1", 0, [NewEvent("Happened", {"n": i}) for i in range(5)], ACTOR)
-    await Relay(store, bus.js, "commitments").publish_pending()
+    await eventually(Relay(store, bus.js, "commitments").publish_pending, what="publishing")
     async with store.database.writer.begin() as conn:
         await conn.exec_driver_sql("DELETE FROM relay_checkpoints")
 
-    assert await Relay(store, bus.js, "commitments").publish_pending() == 5
+    relay, sent = Relay(store, bus.js, "commitments"), 0
+
+    async def publish() -> int:
+        nonlocal sent
+        sent += await relay.publish_pending()
+        return sent
+
+    assert await eventually(publish, until=lambda n: n >= 5) == 5
     assert await stream_count(bus.js) == 5
 
 

@@ -230,12 +230,26 @@ class EventStore:
         return [(Cursor(int(r.txid), int(r.position)), self._envelope(r)) for r in rows]
 
     async def read_all(self, batch: int = 1000) -> AsyncIterator[EventEnvelope]:
-        """Every committed event in commit order (for rebuilds and audits)."""
-        cursor = Cursor()
-        while page := await self.read_committed(cursor, batch):
-            for _, envelope in page:
-                yield envelope
-            cursor = page[-1][0]
+        """Every event committed so far, in position order: for audits and checks.
+
+        Not for tailing: unlike :meth:`read_committed` it does not wait for the visibility
+        horizon, so a later call may find events with lower positions than it saw before.
+        """
+        after = 0
+        while True:
+            query = (
+                select(*_COLUMNS)
+                .where(events.c.position > after)
+                .order_by(events.c.position)
+                .limit(batch)
+            )
+            async with self.database.reader.connect() as conn:
+                rows = (await conn.execute(query)).all()
+            if not rows:
+                return
+            for row in rows:
+                yield self._envelope(row)
+            after = int(rows[-1].position)
 
     async def head(self) -> Cursor:
         """The cursor of the newest event (committed or not) - for lag reports."""
