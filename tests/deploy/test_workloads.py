@@ -253,14 +253,12 @@ def _volume_config_map(manifests: list[dict[str, Any]], service: str, path: str)
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_prometheus_annotations_name_the_port_but_do_not_scrape_a_missing_endpoint(
-    overlay: str,
-) -> None:
-    """The services expose no /metrics yet: scraping it would only report targets down."""
+def test_prometheus_scrapes_each_services_metrics_on_its_port(overlay: str) -> None:
+    """Every service serves /metrics (relay and consumer lag) on its HTTP port."""
     for service in SERVICES:
         annotations = api_template(render(overlay), service).template["metadata"]["annotations"]
         assert annotations == {
-            "prometheus.io/scrape": "false",
+            "prometheus.io/scrape": "true",
             "prometheus.io/path": "/metrics",
             "prometheus.io/port": str(PORTS[service]),
         }
