@@ -11,6 +11,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
 from svledger.clock import FixedClock
 
 from tests.conftest import ClientFactory
@@ -99,10 +100,11 @@ async def _names(exporter: InMemorySpanExporter) -> set[str]:
 async def test_metrics_expose_relay_and_consumer_lag(
     service_client: ClientFactory, commitments: Commitments
 ) -> None:
-    measurement = await service_client("measurement", clock=FixedClock.at(date(2026, 7, 15)))
+    measurement = await service_client("measurement", clock=FixedClock.at(date(2026, 11, 28)))
     contract = await commitments.award(obligations=[("NT1", "FTE", quarterly("4"))])
-    await schedule_of(measurement, contract["contract_id"])
+    await schedule_of(measurement, contract["contract_id"])  # Q1 and Q2 returns are overdue
 
+    await measurement.get(f"/contracts/{contract['contract_id']}/schedule", headers=BUYER)
     metrics = (await measurement.get("/metrics")).text
 
     assert 'svl_relay_lag_events{service="measurement"}' in metrics
@@ -115,3 +117,30 @@ async def test_metrics_expose_relay_and_consumer_lag(
         if line.startswith(f"svl_consumer_applied_events{{{label}}}")
     )
     assert float(applied.split()[-1]) >= 1
+    assert f"svl_consumer_redelivered_messages{{{label}}} 0" in metrics
+    route = 'route="/contracts/{contract_id}/schedule"'
+    assert (
+        f'svl_http_requests_total{{service="measurement",method="GET",{route},status="200"}}'
+        in metrics
+    )
+    assert 'svl_http_request_seconds_bucket{service="measurement",method="GET",' in metrics
+    assert 'svl_open_alerts{kind="overdue_return"} 2' in metrics
+
+
+async def test_log_lines_carry_the_trace_id_of_the_request(
+    exporter: InMemorySpanExporter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+    import logging
+
+    from svledger.logs import configure_logging
+    from svledger.telemetry import span
+
+    configure_logging("measurement")
+    with span("measurement POST /x", TRACEPARENT, SpanKind.SERVER):
+        logging.getLogger("measurement.test").info("return received")
+
+    line = next(
+        json.loads(raw) for raw in capsys.readouterr().out.splitlines() if "return received" in raw
+    )
+    assert (line["trace_id"], line["service"]) == (TRACE_ID, "measurement")

@@ -7,6 +7,8 @@ import sys
 
 from pythonjsonlogger.json import JsonFormatter
 
+from svledger.telemetry import trace_ids
+
 
 class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever ``sys.stdout`` is now (test runners swap it per test)."""
@@ -18,6 +20,15 @@ class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
     @stream.setter
     def stream(self, _value: object) -> None:
         pass
+
+
+class _TraceIds(logging.Filter):
+    """Adds the current trace and span ids to each record, so logs join up with traces."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for key, value in trace_ids().items():
+            setattr(record, key, value)
+        return True
 
 
 def configure_logging(service: str, level: str = "INFO", *, as_json: bool = True) -> None:
@@ -33,6 +44,7 @@ def configure_logging(service: str, level: str = "INFO", *, as_json: bool = True
         )
     else:
         handler.setFormatter(logging.Formatter(f"%(asctime)s {service} %(levelname)s %(message)s"))
+    handler.addFilter(_TraceIds())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

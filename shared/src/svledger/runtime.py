@@ -27,6 +27,7 @@ from svledger.database import Database
 from svledger.eventstore import EventStore, Upcasters
 from svledger.idempotency import IdempotencyKeys
 from svledger.logs import configure_logging
+from svledger.metrics import MeasureRequests, MetricSource, RequestMetrics
 from svledger.ratelimit import WriteLimiter
 from svledger.relay import Relay
 from svledger.settings import ServiceSettings
@@ -56,6 +57,9 @@ class ServiceRuntime:
         self.relay: Relay | None = None
         self.runners: list[ConsumerRunner] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self.requests = RequestMetrics()
+        # Service-specific figures for /metrics (e.g. measurement's open alerts by kind).
+        self.metric_sources: list[MetricSource] = []
 
     def add_consumers(self, consumers: Sequence[Consumer]) -> None:
         """Register the consumers this service runs."""
@@ -121,7 +125,7 @@ class ServiceRuntime:
                 "events the relay has published in all",
                 [(f'service="{service}"', status.published)],
             )
-        pending, unacked, applied, dead = [], [], [], []
+        pending, unacked, redelivered, applied, dead = [], [], [], [], []
         js = self.nc.jetstream() if self.nc is not None and self.nc.is_connected else None
         for runner in self.runners:
             spec = runner.consumer.spec
@@ -132,10 +136,15 @@ class ServiceRuntime:
                 info = await js.consumer_info(spec.stream, spec.name)
                 pending.append((label, float(info.num_pending)))
                 unacked.append((label, float(info.num_ack_pending)))
+                redelivered.append((label, float(info.num_redelivered)))
         gauge("svl_consumer_pending_messages", "messages not yet delivered", pending)
         gauge("svl_consumer_unacked_messages", "messages delivered, not yet acknowledged", unacked)
+        gauge("svl_consumer_redelivered_messages", "messages delivered more than once", redelivered)
         gauge("svl_consumer_applied_events", "events applied by this process", applied)
         gauge("svl_consumer_dead_letters", "events dead-lettered by this process", dead)
+        lines.extend(self.requests.lines(service))
+        for source in self.metric_sources:
+            lines.extend(await source())
         return "\n".join(lines) + "\n"
 
     async def readiness(self) -> dict[str, str]:
@@ -191,6 +200,7 @@ def create_service_app(
         setattr(app.state, key, value)
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)
+    app.add_middleware(MeasureRequests, metrics=runtime.requests)
     app.add_middleware(RequestContext, service=settings.service)
     app.add_middleware(
         CORSMiddleware,

@@ -42,7 +42,7 @@ class ServiceSettings(BaseSettings):
     run_consumers: bool = True
     log_level: str = "INFO"
     log_json: bool = True
-    traces: Literal["off", "console"] = "off"
+    traces: Literal["off", "console", "otlp"] = "off"
     # Writes per minute per organisation (per replica), and the burst allowed; 0 turns it off.
     writes_per_minute: int = Field(default=600, ge=0)
     write_burst: int = Field(default=100, ge=1)

@@ -9,6 +9,7 @@ from svledger.clock import Clock, system_clock
 from svledger.eventstore import EventStore
 from svledger.settings import ServiceSettings
 
+from measurement.adapters.read_models import open_alerts_metrics
 from measurement.application.alerts import escalate_alerts
 from measurement.application.schedules import check_pledges, detect_overdue_returns
 from measurement.application.webhooks import WebhookDispatcher
@@ -50,6 +51,7 @@ def bootstrap(settings: ServiceSettings | None = None, clock: Clock = system_clo
     runtime = MeasurementRuntime(settings, clock=clock)
     thresholds = Thresholds(settings.green_threshold, settings.amber_threshold)
     runtime.add_consumers(consumers_for(clock, thresholds))
+    runtime.metric_sources.append(lambda: open_alerts_metrics(runtime.database))
     service = Measurement(
         runtime=runtime,
         clock=clock,

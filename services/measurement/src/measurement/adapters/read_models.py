@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from svledger.database import Database
 
@@ -395,3 +395,22 @@ async def contracts_supplied_by(database: Database, supplier: str) -> list[str]:
     )
     async with database.reader.connect() as conn:
         return [str(r.contract_id) for r in (await conn.execute(query)).all()]
+
+
+async def open_alerts_by_kind(database: Database) -> dict[str, int]:
+    """How many alerts of each kind are open (raised or acknowledged, not resolved)."""
+    query = (
+        select(alerts.c.kind, func.count())
+        .where(alerts.c.status != "resolved")
+        .group_by(alerts.c.kind)
+    )
+    async with database.reader.connect() as conn:
+        return {str(kind): int(count) for kind, count in (await conn.execute(query)).all()}
+
+
+async def open_alerts_metrics(database: Database) -> list[str]:
+    """``svl_open_alerts{kind=...}`` for /metrics."""
+    counts = await open_alerts_by_kind(database)
+    lines = ["# HELP svl_open_alerts alerts not yet resolved", "# TYPE svl_open_alerts gauge"]
+    lines += [f'svl_open_alerts{{kind="{kind}"}} {n}' for kind, n in sorted(counts.items())]
+    return lines
