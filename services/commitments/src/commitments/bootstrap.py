@@ -9,18 +9,19 @@ from svledger.eventstore import EventStore
 from svledger.runtime import ServiceRuntime
 from svledger.settings import ServiceSettings
 
-from commitments.adapters.frameworks import load_default_framework
+from commitments.adapters.frameworks import Frameworks, load_default_framework
+from commitments.adapters.read_models import ReadModels
+from commitments.application.context import Context
 from commitments.consumers import CONSUMERS
-from commitments.domain.framework import Framework
-from commitments.settings import load_settings
+from commitments.settings import CommitmentsSettings, load_settings
 
 
 @dataclass
 class Commitments:
-    """The running service: its runtime and the frameworks it validates against."""
+    """The running service: its runtime and what its handlers work with."""
 
     runtime: ServiceRuntime
-    framework: Framework
+    context: Context
 
     @property
     def store(self) -> EventStore:
@@ -30,6 +31,18 @@ class Commitments:
 
 def bootstrap(settings: ServiceSettings | None = None, clock: Clock = system_clock) -> Commitments:
     """Build the service; nothing connects until the runtime starts."""
-    runtime = ServiceRuntime(settings or load_settings(), clock=clock)
+    if settings is None:
+        settings = load_settings()
+    elif not isinstance(settings, CommitmentsSettings):
+        settings = CommitmentsSettings.model_validate(settings.model_dump())
+    runtime = ServiceRuntime(settings, clock=clock)
     runtime.add_consumers(CONSUMERS)
-    return Commitments(runtime=runtime, framework=load_default_framework())
+    context = Context(
+        store=runtime.store,
+        frameworks=Frameworks(load_default_framework()),
+        read_models=ReadModels(runtime.database),
+        clock=clock,
+        default_places=tuple(settings.default_places),
+        proportionality_share=settings.proportionality_share,
+    )
+    return Commitments(runtime=runtime, context=context)

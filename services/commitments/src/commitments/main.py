@@ -7,7 +7,7 @@ from svledger.clock import Clock, system_clock
 from svledger.runtime import create_service_app
 from svledger.settings import ServiceSettings
 
-from commitments.api import contracts
+from commitments.api import bids, catalogue, contracts, frameworks, pledges, policies, tenders
 from commitments.bootstrap import bootstrap
 
 
@@ -18,8 +18,17 @@ def create_app(settings: ServiceSettings | None = None, clock: Clock = system_cl
         service.runtime,
         title="Social Value Ledger: commitments",
         description=(
-            "Frameworks, tenders, bids, contracts and the social value obligations they carry."
+            "Frameworks, policies, tenders, bids, contracts and the social value obligations "
+            "they carry, and Partner VCFSE pledges."
         ),
-        routers=[contracts.router],
+        routers=[
+            frameworks.router,
+            policies.router,
+            tenders.router,
+            bids.router,
+            contracts.router,
+            pledges.router,
+            catalogue.router,
+        ],
         state={"service": service},
     )
