@@ -90,7 +90,7 @@ async def system(
             await eventually(
                 functools.partial(probe_ready, urls[service], process, logs[service]),
                 until=lambda status: status == 200,
-                timeout_s=30,
+                timeout_s=90,
                 what=f"{service} to be ready",
             )
         yield running

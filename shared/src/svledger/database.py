@@ -64,9 +64,10 @@ def _sqlite_engine(url: str, *, echo: bool, immediate: bool) -> AsyncEngine:
         # Let SQLAlchemy, not the driver, decide when transactions begin.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        # busy_timeout first: every later statement, even a pragma, may meet a writer's lock.
+        # busy_timeout first: every later statement may meet a writer's lock. WAL mode is a
+        # property of the file, set once by `svl migrate` (svledger.migrate.upgrade): setting it
+        # here, on every connection, could fail with "database is locked" under load.
         cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from typing import Any
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData, pool
+from sqlalchemy import MetaData, make_url, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -22,8 +24,14 @@ def alembic_config(service: str, database_url: str) -> Config:
 
 
 def upgrade(service: str, database_url: str, revision: str = "head") -> None:
-    """Migrate one service's database to ``revision``."""
+    """Migrate one service's database to ``revision`` (and put a SQLite file in WAL mode)."""
     command.upgrade(alembic_config(service, database_url), revision)
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        # Persistent for the file: readers then never wait for writers. Done here, once, with
+        # no other connection open, rather than racing for the lock on every connect.
+        with contextlib.closing(sqlite3.connect(url.database)) as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
 
 
 def run_env(target_metadata: MetaData | None = None) -> None:
