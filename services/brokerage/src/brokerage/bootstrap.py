@@ -10,15 +10,18 @@ from svledger.eventstore import EventStore
 from svledger.runtime import ServiceRuntime
 from svledger.settings import ServiceSettings
 
-from brokerage.consumers import CONSUMERS
-from brokerage.settings import load_settings
+from brokerage.application.context import Context
+from brokerage.application.proposals import ReferralPolicy
+from brokerage.consumers import consumers_for
+from brokerage.settings import BrokerageSettings, load_settings
 
 
 @dataclass
 class Brokerage:
-    """The running service: its runtime, with the consumers that keep its read models."""
+    """The running service: its runtime, and what its handlers work with."""
 
     runtime: ServiceRuntime
+    context: Context
 
     @property
     def store(self) -> EventStore:
@@ -33,6 +36,12 @@ class Brokerage:
 
 def bootstrap(settings: ServiceSettings | None = None, clock: Clock = system_clock) -> Brokerage:
     """Build the service; nothing connects until the runtime starts."""
-    runtime = ServiceRuntime(settings or load_settings(), clock=clock)
-    runtime.add_consumers(CONSUMERS)
-    return Brokerage(runtime=runtime)
+    if settings is None:
+        settings = load_settings()
+    elif not isinstance(settings, BrokerageSettings):
+        settings = BrokerageSettings.model_validate(settings.model_dump())
+    runtime = ServiceRuntime(settings, clock=clock)
+    policy = ReferralPolicy(settings.proposals_per_alert, settings.referral_window_days)
+    runtime.add_consumers(consumers_for(policy, clock))
+    context = Context(store=runtime.store, clock=clock, places=tuple(settings.places))
+    return Brokerage(runtime=runtime, context=context)

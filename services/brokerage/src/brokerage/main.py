@@ -7,7 +7,17 @@ from svledger.clock import Clock, system_clock
 from svledger.runtime import create_service_app
 from svledger.settings import ServiceSettings
 
-from brokerage.api import obligations, shortfalls
+from brokerage.api import (
+    asks,
+    boards,
+    cvs,
+    matches,
+    needs,
+    obligations,
+    offers,
+    organisations,
+    shortfalls,
+)
 from brokerage.bootstrap import bootstrap
 
 
@@ -18,9 +28,20 @@ def create_app(settings: ServiceSettings | None = None, clock: Clock = system_cl
         service.runtime,
         title="Social Value Ledger: brokerage",
         description=(
-            "Connects suppliers with VCFSE partners: records what suppliers owe and where they "
-            "fall short, so partners who can help them recover can be found."
+            "Connects suppliers with VCFSE partners: a directory of organisations, local needs, "
+            "asks and offers, explainable matching weighted by local need and supplier "
+            "shortfall, and matches from proposal to delivery confirmed by the VCFSE."
         ),
-        routers=[obligations.router, shortfalls.router],
+        routers=[
+            organisations.router,
+            cvs.router,
+            needs.router,
+            asks.router,
+            offers.router,
+            matches.router,
+            boards.router,
+            obligations.router,
+            shortfalls.router,
+        ],
         state={"service": service},
     )

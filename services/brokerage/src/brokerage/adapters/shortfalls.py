@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, or_, select
+from sqlalchemy import Row, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from svledger.periods import Quarter
 
@@ -26,7 +28,15 @@ async def record_shortfall(conn: AsyncConnection, shortfall: Shortfall) -> None:
             severity=shortfall.severity,
             ratio=shortfall.ratio,
             raised_on=shortfall.raised_on,
+            kind=shortfall.kind,
         )
+    )
+
+
+async def resolve_shortfall(conn: AsyncConnection, alert_id: str, resolved_on: date) -> None:
+    """Mark a shortfall resolved (an alert that was never a shortfall changes nothing)."""
+    await conn.execute(
+        update(table).where(table.c.alert_id == uuid.UUID(alert_id)).values(resolved_on=resolved_on)
     )
 
 
@@ -52,4 +62,6 @@ def _shortfall(row: Row[Any]) -> Shortfall:
         severity=row.severity,
         ratio=row.ratio,
         raised_on=row.raised_on,
+        kind=row.kind,
+        resolved_on=row.resolved_on,
     )

@@ -17,7 +17,7 @@ router = APIRouter(prefix="/shortfalls", tags=["shortfalls"])
 
 
 class ShortfallOut(BaseModel):
-    """Under-delivery on one obligation in one quarter."""
+    """Under-delivery (or its risk) on one obligation in one quarter."""
 
     alert_id: uuid.UUID
     contract_id: uuid.UUID
@@ -33,6 +33,8 @@ class ShortfallOut(BaseModel):
         examples=["0.5"],
     )
     raised_on: date
+    kind: str = Field(examples=["under_delivery", "at_risk"])
+    resolved_on: date | None = Field(description="when measurement resolved the alert")
 
     @classmethod
     def of(cls, shortfall: Shortfall) -> ShortfallOut:
@@ -48,6 +50,8 @@ class ShortfallOut(BaseModel):
             severity=shortfall.severity,
             ratio=optional_figure(shortfall.ratio),
             raised_on=shortfall.raised_on,
+            kind=shortfall.kind,
+            resolved_on=shortfall.resolved_on,
         )
 
 

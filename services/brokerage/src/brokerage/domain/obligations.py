@@ -12,6 +12,8 @@ from typing import Any
 from svledger.quantities import exact_decimal
 
 CONTRACT_AWARDED = "ContractAwarded"
+CONTRACT_COMPLETED = "ContractCompleted"
+CONTRACT_TERMINATED = "ContractTerminated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,37 @@ class SupplierObligation:
     unit: str
     total_committed: Decimal
     contract_ends_on: date
+    place: str | None = None  # where it is delivered, when the contract says
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierContract:
+    """A contract as matching needs it: its parties, places, and whether it is still running."""
+
+    contract_id: uuid.UUID
+    reference: str
+    buyer: str
+    supplier: str
+    places: tuple[str, ...]
+    ends_on: date
+    status: str = "active"  # active, completed or terminated
+
+    @property
+    def is_open(self) -> bool:
+        """A completed or terminated contract gets no more proposals."""
+        return self.status == "active"
+
+
+def contract_awarded(contract: Mapping[str, Any]) -> SupplierContract:
+    """The contract a ``ContractAwarded`` event records (``places`` may be absent)."""
+    return SupplierContract(
+        contract_id=uuid.UUID(str(contract["contract_id"])),
+        reference=str(contract.get("reference") or ""),
+        buyer=str(contract["buyer"]),
+        supplier=str(contract["supplier"]),
+        places=tuple(str(p) for p in contract.get("places") or ()),
+        ends_on=date.fromisoformat(str(contract["ends_on"])),
+    )
 
 
 def obligations_awarded(contract: Mapping[str, Any]) -> list[SupplierObligation]:
@@ -46,6 +79,7 @@ def obligations_awarded(contract: Mapping[str, Any]) -> list[SupplierObligation]
             unit=str(ob["unit"]),
             total_committed=exact_decimal(ob["total"], f"obligations.{i}.total"),
             contract_ends_on=ends_on,
+            place=None if ob.get("place") is None else str(ob["place"]),
         )
         for i, ob in enumerate(contract["obligations"])
     ]
