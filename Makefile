@@ -62,5 +62,8 @@ migrate: install ## migrate the four databases (SQLite under var/ unless SVL_<SE
 provision: install ## create or update JetStream streams and consumers
 	$(BIN)/svl streams provision
 
+bench: install ## ingest, end-to-end, rebuild and report benchmarks against the whole system (JSON in bench-results/)
+	$(BIN)/python -m bench.run
+
 clean: ## remove local data (var/)
 	rm -rf var

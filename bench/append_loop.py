@@ -135,9 +135,9 @@ async def main() -> None:
         conn = await asyncpg.connect(admin.render_as_string(hide_password=False))
         await conn.execute(f'CREATE DATABASE "{name}"')
         try:
-            url = admin.set(drivername="postgresql+asyncpg", database=name)
+            pg_url = admin.set(drivername="postgresql+asyncpg", database=name)
             results += await bench_backend(
-                url.render_as_string(hide_password=False), args.writers, args.seconds
+                pg_url.render_as_string(hide_password=False), args.writers, args.seconds
             )
         finally:
             await conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')

