@@ -10,7 +10,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import StatementError
 from svledger.auth import issue_dev_token
 from svledger.bus import connect, subject_for
+from svledger.clock import FixedClock
 from svledger.consumers import Consumer, Outcome, apply_once
 from svledger.envelope import EventEnvelope, Metadata
 from svledger.schema import consumer_positions
@@ -204,7 +205,7 @@ async def app(make_database: DatabaseFactory, nats_server: NatsServer) -> AsyncI
         run_relay=False,
         run_consumers=False,
     )
-    app = create_app(settings)
+    app = create_app(settings, FixedClock.at(date(2026, 8, 1)))
     yield app
     await app.state.runtime.stop()
 
@@ -501,3 +502,75 @@ async def test_migrations_create_the_read_models_the_code_writes(service: Report
 
     async with service.runtime.database.reader.connect() as conn:
         assert await conn.run_sync(differences) == []
+
+
+async def test_an_assessment_with_nothing_due_yet_shows_no_ratio_rather_than_failing(
+    client: httpx.AsyncClient, service: Reporting
+) -> None:
+    contract = Contract()
+    nothing_due = contract.schedule(
+        "ObligationAssessed",
+        {
+            "obligation_id": contract.jobs,
+            "measure": "NT1",
+            "unit": "FTE",
+            "period": "2026-27-Q1",
+            "target": "0",
+            "delivered": "1",
+            "cumulative_target": "0",
+            "cumulative_delivered": "1",
+            "ratio": None,
+            "status": "green",
+            "forecast": "4",
+            "total": "16",
+            "alert_id": None,
+            "alert_kind": None,
+        },
+    )
+
+    outcomes = await feed(service, [contract.awarded(), nothing_due])
+
+    assert outcomes == [Outcome.APPLIED, Outcome.APPLIED]
+    jobs = (await progress(client, service, contract)).json()["obligations"][0]
+    assert (jobs["delivered_to_date"], jobs["ratio"], jobs["status"]) == ("1", None, "green")
+
+
+async def test_an_overdue_return_alert_shows_with_the_returns_not_the_obligations(
+    client: httpx.AsyncClient, service: Reporting
+) -> None:
+    contract = Contract()
+    overdue_id = str(uuid.uuid4())
+    overdue = contract.event(
+        f"alert-{overdue_id}",
+        "AlertRaised",
+        {
+            "alert_id": overdue_id,
+            "contract_id": contract.contract_id,
+            "obligation_id": None,
+            "measure": None,
+            "period": "2026-27-Q2",
+            "kind": "overdue_return",
+            "severity": "medium",
+            "buyer": BUYER,
+            "supplier": SUPPLIER,
+            "ratio": None,
+            "raised_on": "2026-10-31",
+            "level": 1,
+            "escalated_to": "contract_manager",
+            "detail": "the return for 2026-27-Q2 was due on 2026-10-30",
+        },
+        ASSESSED_AT,
+    )
+
+    outcomes = await feed(service, [*contract.first_quarter_behind(), overdue])
+
+    assert set(outcomes) == {Outcome.APPLIED}
+    body = (await progress(client, service, contract)).json()
+    assert [a["alert_id"] for a in body["open_alerts"]] == [contract.alert_id]
+    [on_returns] = body["open_return_alerts"]
+    assert (on_returns["alert_id"], on_returns["kind"]) == (overdue_id, "overdue_return")
+    assert (on_returns["obligation_id"], on_returns["measure"]) == (None, None)
+    listed = await client.get(
+        "/alerts", params={"status": "open"}, headers=as_org(service, BUYER, "buyer")
+    )
+    assert {a["alert_id"] for a in listed.json()["alerts"]} == {contract.alert_id, overdue_id}

@@ -129,6 +129,7 @@ def run_everything(ports: dict[str, int]) -> None:
                 f"  {service:<12} http://127.0.0.1:{ports[service]}   API docs: "
                 f"http://127.0.0.1:{ports[service]}/docs"
             )
+        print(f"\n  portal       http://127.0.0.1:{ports['reporting']}/ui/   (development sign-in)")
         print("\nA token:  .venv/bin/svl token --org buyer-council --role buyer")
         print("Press Ctrl-C to stop everything.")
         while all(child.poll() is None for child in children):

@@ -7,8 +7,9 @@ from svledger.clock import Clock, system_clock
 from svledger.runtime import create_service_app
 from svledger.settings import ServiceSettings
 
-from reporting.api import alerts, progress
+from reporting.api import alerts, contracts, pledges, portfolio, progress, returns
 from reporting.bootstrap import bootstrap
+from reporting.portal import portal_router
 
 
 def create_app(settings: ServiceSettings | None = None, clock: Clock = system_clock) -> FastAPI:
@@ -19,8 +20,19 @@ def create_app(settings: ServiceSettings | None = None, clock: Clock = system_cl
         title="Social Value Ledger: reporting",
         description=(
             "Read models built from the other services' events: committed against delivered "
-            "social value for each contract, and the accountability alerts to act on."
+            "social value by contract, measure, outcome, theme, supplier, place and period; "
+            "alerts and late returns; stories; Partner VCFSE progress; Procurement Act KPI "
+            "ratings; OCDS release packages. Every report is JSON by default, and CSV or XLSX "
+            "with ?format=csv or ?format=xlsx."
         ),
-        routers=[progress.router, alerts.router],
+        routers=[
+            progress.router,
+            contracts.router,
+            portfolio.router,
+            alerts.router,
+            returns.router,
+            pledges.router,
+            portal_router(service.runtime.settings),
+        ],
         state={"service": service},
     )

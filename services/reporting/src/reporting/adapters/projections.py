@@ -1,20 +1,39 @@
 """Writes to the read models, inside the consuming transaction.
 
-Every write is an upsert that sets values rather than adding to them, so replaying an event
-(a rebuild, or a redelivery past the tracking table) leaves the same rows. Events from
-different streams arrive in no particular order relative to each other; each write therefore
-works whether or not the rows another stream fills exist yet.
+Every write sets values rather than adding to them (an upsert, or a delete and insert of the
+rows one event owns), so replaying an event (a rebuild, or a redelivery past the tracking
+table) leaves the same rows. Events from different streams arrive in no particular order
+relative to each other; each write therefore works whether or not the rows another stream
+fills exist yet, and reports join them only when they are read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import delete, or_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from svledger.columns import upsert
 
-from reporting.adapters.tables import alerts, contracts, obligations, returns
+from reporting.adapters.tables import (
+    alerts,
+    consumer_marks,
+    contracts,
+    deliveries,
+    obligation_targets,
+    obligations,
+    pledge_figures,
+    pledges,
+    proxy_values,
+    return_lines,
+    returns,
+    schedule_periods,
+)
+from reporting.domain.pledge import ConfirmedDelivery, Pledge
 from reporting.domain.progress import (
     Alert,
     Assessment,
@@ -32,6 +51,9 @@ _COMMITMENT_COLUMNS = (
     "description",
     "is_kpi",
     "committed_total",
+    "place",
+    "vcfse_partner",
+    "proxy_gbp_per_unit",
 )
 _ASSESSMENT_COLUMNS = (
     "committed_to_date",
@@ -46,7 +68,7 @@ _ASSESSMENT_COLUMNS = (
 async def record_contract(
     conn: AsyncConnection, contract: AwardedContract, commitments: Sequence[Commitment]
 ) -> None:
-    """Record an awarded contract and what each of its obligations commits."""
+    """Record an awarded contract, what each obligation commits, and its quarterly targets."""
     await upsert(
         conn,
         contracts,
@@ -61,6 +83,12 @@ async def record_contract(
             "value_gbp": contract.value_gbp,
             "framework_version": contract.framework_version,
             "awarded_at": contract.awarded_at,
+            "return_due_days": contract.return_due_days,
+            "tender_id": contract.tender_id,
+            "places": list(contract.places),
+            "status": "active",
+            "ended_on": None,
+            "end_reason": None,
         },
         key=("contract_id",),
     )
@@ -79,9 +107,87 @@ async def record_contract(
                 "description": c.description,
                 "is_kpi": c.is_kpi,
                 "committed_total": c.committed_total,
+                "place": c.place,
+                "vcfse_partner": c.vcfse_partner,
+                "proxy_gbp_per_unit": c.proxy_gbp_per_unit,
             },
             key=("contract_id", "obligation_id"),
             update=_COMMITMENT_COLUMNS,
+        )
+        await replace_targets(conn, c.contract_id, c.obligation_id, c.targets)
+
+
+async def replace_targets(
+    conn: AsyncConnection, contract_id: str, obligation_id: str, targets: Mapping[str, Decimal]
+) -> None:
+    """Make ``targets`` the obligation's quarterly targets, replacing any before."""
+    await conn.execute(
+        delete(obligation_targets).where(
+            obligation_targets.c.contract_id == contract_id,
+            obligation_targets.c.obligation_id == obligation_id,
+        )
+    )
+    if targets:
+        await conn.execute(
+            obligation_targets.insert(),
+            [
+                {
+                    "contract_id": contract_id,
+                    "obligation_id": obligation_id,
+                    "period": period,
+                    "target": target,
+                }
+                for period, target in sorted(targets.items())
+            ],
+        )
+
+
+async def record_variation(
+    conn: AsyncConnection,
+    contract_id: str,
+    obligation_id: str,
+    targets: Mapping[str, Decimal],
+    agreed_on: date | None,
+) -> None:
+    """New targets agreed for one obligation."""
+    await replace_targets(conn, contract_id, obligation_id, targets)
+    await conn.execute(
+        update(obligations)
+        .where(
+            obligations.c.contract_id == contract_id,
+            obligations.c.obligation_id == obligation_id,
+        )
+        .values(committed_total=sum(targets.values(), Decimal(0)), varied_on=agreed_on)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ContractEnd:
+    """A contract completed or terminated; a termination leaves each obligation's targets cut."""
+
+    contract_id: str
+    status: str
+    ended_on: date
+    reason: str | None
+    remaining: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)
+
+
+async def record_contract_end(conn: AsyncConnection, end: ContractEnd) -> None:
+    """Mark the contract ended and keep only the targets still due."""
+    await conn.execute(
+        update(contracts)
+        .where(contracts.c.contract_id == end.contract_id)
+        .values(status=end.status, ended_on=end.ended_on, end_reason=end.reason)
+    )
+    for obligation_id, targets in end.remaining.items():
+        await replace_targets(conn, end.contract_id, obligation_id, targets)
+        await conn.execute(
+            update(obligations)
+            .where(
+                obligations.c.contract_id == end.contract_id,
+                obligations.c.obligation_id == obligation_id,
+            )
+            .values(committed_total=sum(targets.values(), Decimal(0)))
         )
 
 
@@ -116,18 +222,129 @@ async def record_assessment(conn: AsyncConnection, assessment: Assessment) -> No
     )
 
 
-async def record_return(conn: AsyncConnection, submitted: SubmittedReturn) -> None:
-    """Note that a period's return is in."""
+async def record_schedule(
+    conn: AsyncConnection, contract_id: str, periods: Sequence[tuple[str, date]]
+) -> None:
+    """A contract's reporting periods and their due dates."""
+    for period, due_on in periods:
+        await upsert(
+            conn,
+            schedule_periods,
+            {"contract_id": contract_id, "period": period, "due_on": due_on, "cancelled": False},
+            key=("contract_id", "period"),
+        )
+
+
+async def record_periods_cancelled(
+    conn: AsyncConnection, contract_id: str, periods: Sequence[str]
+) -> None:
+    """Periods that need no return because the contract closed."""
+    if periods:
+        await conn.execute(
+            update(schedule_periods)
+            .where(
+                schedule_periods.c.contract_id == contract_id,
+                schedule_periods.c.period.in_(list(periods)),
+            )
+            .values(cancelled=True)
+        )
+
+
+async def record_overdue(
+    conn: AsyncConnection, contract_id: str, period: str, due_on: date, detected_on: date
+) -> None:
+    """Measurement found a period past its due date without a return."""
     await upsert(
         conn,
-        returns,
+        schedule_periods,
         {
-            "contract_id": submitted.contract_id,
-            "period": submitted.period,
-            "late": submitted.late,
-            "submitted_at": submitted.submitted_at,
+            "contract_id": contract_id,
+            "period": period,
+            "due_on": due_on,
+            "cancelled": False,
+            "overdue_detected_on": detected_on,
         },
         key=("contract_id", "period"),
+        update=("overdue_detected_on",),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnVersion:
+    """A version of a period's return: the first submission, an amendment or a correction."""
+
+    submitted: SubmittedReturn
+    version: int
+    submitted_on: date | None  # the first submission's day; None for later versions
+    revised_on: date | None  # None for the first submission
+    due_on: date | None
+    narrative: str
+    lines: Sequence[Mapping[str, Any]]  # obligation_id, quantity (Decimal), story fields
+
+
+async def record_return(conn: AsyncConnection, version: ReturnVersion) -> None:
+    """Show a return's newest version and its lines, keeping how its review stands."""
+    s = version.submitted
+    first = version.revised_on is None
+    values: dict[str, Any] = {
+        "contract_id": s.contract_id,
+        "period": s.period,
+        "late": s.late,
+        "submitted_at": s.submitted_at,
+        "version": version.version,
+        "submitted_on": version.submitted_on,
+        "due_on": version.due_on,
+        "revised_on": version.revised_on,
+        "review": "submitted",
+        "accepted": False,
+        "accepted_on": None,
+        "narrative": version.narrative,
+    }
+    if first:
+        await upsert(conn, returns, values, key=("contract_id", "period"))
+    else:
+        # An amendment goes back for review; a correction of an accepted return stays accepted.
+        await upsert(
+            conn,
+            returns,
+            values,
+            key=("contract_id", "period"),
+            update=("version", "revised_on", "narrative", "late"),
+        )
+        await conn.execute(
+            update(returns)
+            .where(
+                returns.c.contract_id == s.contract_id,
+                returns.c.period == s.period,
+                returns.c.accepted.is_(False),
+            )
+            .values(review="submitted")
+        )
+    await conn.execute(
+        delete(return_lines).where(
+            return_lines.c.contract_id == s.contract_id, return_lines.c.period == s.period
+        )
+    )
+    if version.lines:
+        await conn.execute(
+            return_lines.insert(),
+            [{"contract_id": s.contract_id, "period": s.period, **line} for line in version.lines],
+        )
+
+
+async def record_review(
+    conn: AsyncConnection, contract_id: str, period: str, *, accepted: bool, on: date
+) -> None:
+    """The buyer accepted or queried a return."""
+    values: dict[str, Any] = (
+        {"review": "accepted", "accepted": True, "accepted_on": on}
+        if accepted
+        else {"review": "queried"}
+    )
+    await conn.execute(
+        update(returns)
+        .where(returns.c.contract_id == contract_id, returns.c.period == period)
+        .values(**values)
     )
 
 
@@ -149,7 +366,158 @@ async def record_alert(conn: AsyncConnection, alert: Alert) -> None:
             "supplier": alert.supplier,
             "ratio": alert.ratio,
             "raised_on": alert.raised_on,
+            "level": alert.level,
+            "escalated_to": alert.escalated_to,
+            "detail": alert.detail,
         },
         key=("alert_id",),
         update=(),
+    )
+
+
+async def record_alert_change(conn: AsyncConnection, alert_id: str, **values: Any) -> None:
+    """An alert was acknowledged, escalated or resolved."""
+    await conn.execute(update(alerts).where(alerts.c.alert_id == alert_id).values(**values))
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyValue:
+    """GBP of social value per unit of one measure, in one framework version."""
+
+    measure: str
+    unit: str
+    gbp_per_unit: Decimal
+    source: str
+    year: str
+
+
+async def record_proxy_values(
+    conn: AsyncConnection, framework_version: str, values: Sequence[ProxyValue]
+) -> None:
+    """A framework version's proxy-value table, replacing the one loaded before."""
+    await conn.execute(
+        delete(proxy_values).where(proxy_values.c.framework_version == framework_version)
+    )
+    if values:
+        await conn.execute(
+            proxy_values.insert(),
+            [
+                {
+                    "framework_version": framework_version,
+                    "measure": v.measure,
+                    "unit": v.unit,
+                    "gbp_per_unit": v.gbp_per_unit,
+                    "source": v.source,
+                    "year": v.year,
+                }
+                for v in values
+            ],
+        )
+
+
+async def record_pledge(conn: AsyncConnection, pledge: Pledge) -> None:
+    """An organisation's Partner VCFSE pledge as it now stands (a revision replaces it)."""
+    await upsert(
+        conn,
+        pledges,
+        {
+            "organisation": pledge.organisation,
+            "base_year": pledge.base_year,
+            "framework_version": pledge.framework_version,
+            "recorded_on": pledge.recorded_on,
+            "revision": pledge.revision,
+        },
+        key=("organisation",),
+    )
+    await conn.execute(
+        delete(pledge_figures).where(pledge_figures.c.organisation == pledge.organisation)
+    )
+    rows = [
+        {
+            "organisation": pledge.organisation,
+            "kind": "baseline",
+            "year": pledge.base_year,
+            "measure": m,
+            "quantity": q,
+        }
+        for m, q in pledge.baseline.items()
+    ] + [
+        {
+            "organisation": pledge.organisation,
+            "kind": "target",
+            "year": year,
+            "measure": m,
+            "quantity": q,
+        }
+        for year, by_measure in pledge.targets.items()
+        for m, q in by_measure.items()
+    ]
+    if rows:
+        await conn.execute(pledge_figures.insert(), rows)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryDecision:
+    """A VCFSE partner confirmed a delivery (with what was delivered)."""
+
+    delivery: ConfirmedDelivery
+    match_id: str
+    supplier: str
+    vcfse: str
+    unit: str
+    delivered_on: date
+    decided_on: date
+
+
+async def record_confirmed_delivery(conn: AsyncConnection, decision: DeliveryDecision) -> None:
+    """A delivery a VCFSE partner confirmed: it counts towards the supplier's pledge."""
+    d = decision.delivery
+    await upsert(
+        conn,
+        deliveries,
+        {
+            "delivery_id": d.delivery_id,
+            "match_id": decision.match_id,
+            "supplier": decision.supplier,
+            "vcfse": decision.vcfse,
+            "contract_id": d.contract_id,
+            "obligation_id": d.obligation_id,
+            "measure": d.measure,
+            "quantity": d.quantity,
+            "unit": decision.unit,
+            "delivered_on": decision.delivered_on,
+            "period": d.period,
+            "status": "confirmed",
+            "decided_on": decision.decided_on,
+        },
+        key=("delivery_id",),
+    )
+
+
+async def record_disputed_delivery(
+    conn: AsyncConnection, delivery_id: str, disputed_on: date
+) -> None:
+    """A disputed delivery never counts (one confirmed before is no longer counted either)."""
+    await conn.execute(
+        update(deliveries)
+        .where(deliveries.c.delivery_id == delivery_id)
+        .values(status="disputed", decided_on=disputed_on)
+    )
+
+
+async def record_mark(
+    conn: AsyncConnection, consumer: str, stream: str, position: int, recorded_at: datetime
+) -> None:
+    """Move a consumer's mark to an event, unless it already reflects a newer one."""
+    await upsert(
+        conn,
+        consumer_marks,
+        {
+            "consumer": consumer,
+            "stream": stream,
+            "position": position,
+            "recorded_at": recorded_at,
+        },
+        key=("consumer",),
+        where=consumer_marks.c.position < position,
     )

@@ -1,14 +1,37 @@
-"""Queries over the read models, each on a read connection of its own."""
+"""Queries over the read models, each on a read connection of its own.
+
+Reports are scoped to what an organisation may see: the contracts it let or supplies (and,
+for alerts and pledges, what concerns the organisation itself). Figures are read back as exact
+decimals and summed in Python, never in SQL (SQLite would sum them as floating point).
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, or_, select
+from sqlalchemy import ColumnElement, Row, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from svledger.database import Database
 
-from reporting.adapters.tables import alerts, contracts, obligations, returns
+from reporting.adapters.tables import (
+    alerts,
+    consumer_marks,
+    contracts,
+    deliveries,
+    obligation_targets,
+    obligations,
+    pledge_figures,
+    pledges,
+    proxy_values,
+    return_lines,
+    returns,
+    schedule_periods,
+)
+from reporting.domain.pledge import PLEDGE_MEASURES, ConfirmedDelivery, Pledge, ReturnedQuantity
+from reporting.domain.portfolio import ContractFacts, LineFacts, ObligationFacts, Portfolio
 from reporting.domain.progress import (
     Alert,
     AlertStatus,
@@ -17,10 +40,17 @@ from reporting.domain.progress import (
     ObligationProgress,
     SubmittedReturn,
 )
+from reporting.domain.report import Freshness, Mark
+from reporting.domain.returns import ReturnIn, SchedulePeriod, Story
+
+
+def party_to(organisation: str) -> ColumnElement[bool]:
+    """Contracts the organisation let or supplies."""
+    return or_(contracts.c.buyer == organisation, contracts.c.supplier == organisation)
 
 
 class ReadModels:
-    """What reporting has projected, read back in the shapes the application returns."""
+    """What reporting has projected, read back in the shapes the application works with."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
@@ -34,22 +64,365 @@ class ReadModels:
             if row is None:
                 return None
             return ContractProgress(
-                contract=_contract(row),
-                obligations=await _obligations(conn, contract_id),
+                contract=_awarded(row),
+                obligations=await _obligation_progress(conn, contract_id),
                 returns=await _returns(conn, contract_id),
                 open_alerts=await _alerts(
-                    conn, alerts.c.contract_id == contract_id, AlertStatus.OPEN
+                    conn,
+                    and_(alerts.c.contract_id == contract_id, alerts.c.obligation_id.is_not(None)),
+                    AlertStatus.OPEN,
+                ),
+                open_return_alerts=await _alerts(
+                    conn,
+                    and_(alerts.c.contract_id == contract_id, alerts.c.obligation_id.is_(None)),
+                    AlertStatus.OPEN,
                 ),
             )
 
     async def alerts_for(self, organisation: str, status: AlertStatus | None) -> list[Alert]:
-        """Alerts on contracts the organisation let or delivers, optionally in one status."""
+        """Alerts on contracts the organisation let or delivers (or on its own pledge)."""
         party = or_(alerts.c.buyer == organisation, alerts.c.supplier == organisation)
         async with self.database.reader.connect() as conn:
             return await _alerts(conn, party, status)
 
+    async def freshness(self, as_of: datetime) -> Freshness:
+        """Up to which event each consumer's read models reflect the log."""
+        async with self.database.reader.connect() as conn:
+            rows = (
+                await conn.execute(select(consumer_marks).order_by(consumer_marks.c.consumer))
+            ).all()
+        return Freshness(
+            as_of,
+            tuple(Mark(r.consumer, r.stream, int(r.position), r.recorded_at) for r in rows),
+        )
 
-async def _obligations(conn: AsyncConnection, contract_id: str) -> list[ObligationProgress]:
+    async def portfolio(
+        self, organisation: str, as_of: date, contract_id: str | None = None
+    ) -> Portfolio:
+        """Everything needed to report on the organisation's contracts (or one of them)."""
+        scope = party_to(organisation)
+        if contract_id is not None:
+            scope = and_(scope, contracts.c.contract_id == contract_id)
+        async with self.database.reader.connect() as conn:
+            found = [
+                _contract(r) for r in (await conn.execute(select(contracts).where(scope))).all()
+            ]
+            versions = sorted({c.framework_version for c in found})
+            return Portfolio(
+                contracts=found,
+                obligations=await _obligations(conn, scope),
+                lines=await _lines(conn, scope),
+                proxy_values=await _proxy_values(conn, versions),
+                as_of=as_of,
+                open_alerts=await _open_alert_counts(conn, scope),
+            )
+
+    async def schedule(
+        self, organisation: str
+    ) -> tuple[list[SchedulePeriod], dict[tuple[str, str], ReturnIn]]:
+        """The organisation's contracts' reporting periods, and the returns that came in."""
+        async with self.database.reader.connect() as conn:
+            periods = (
+                await conn.execute(
+                    select(schedule_periods)
+                    .join(contracts, contracts.c.contract_id == schedule_periods.c.contract_id)
+                    .where(party_to(organisation))
+                    .order_by(schedule_periods.c.contract_id, schedule_periods.c.period)
+                )
+            ).all()
+            came_in = (
+                await conn.execute(
+                    select(returns)
+                    .join(contracts, contracts.c.contract_id == returns.c.contract_id)
+                    .where(party_to(organisation))
+                )
+            ).all()
+        return (
+            [SchedulePeriod(r.contract_id, r.period, r.due_on, bool(r.cancelled)) for r in periods],
+            {
+                (r.contract_id, r.period): ReturnIn(
+                    r.contract_id,
+                    r.period,
+                    bool(r.late),
+                    r.submitted_on or r.submitted_at.date(),
+                    r.review,
+                )
+                for r in came_in
+            },
+        )
+
+    async def stories(
+        self, organisation: str, contract_id: str | None, measure: str | None
+    ) -> list[Story]:
+        """The narratives, case studies and their people and places, newest first."""
+        scope = party_to(organisation)
+        if contract_id is not None:
+            scope = and_(scope, contracts.c.contract_id == contract_id)
+        async with self.database.reader.connect() as conn:
+            by_contract = {
+                c.contract_id: c
+                for c in (
+                    _contract(r) for r in (await conn.execute(select(contracts).where(scope))).all()
+                )
+            }
+            came_in = (
+                await conn.execute(
+                    select(returns)
+                    .join(contracts, contracts.c.contract_id == returns.c.contract_id)
+                    .where(scope)
+                )
+            ).all()
+            lines = (
+                await conn.execute(
+                    select(return_lines, obligations.c.measure)
+                    .join(contracts, contracts.c.contract_id == return_lines.c.contract_id)
+                    .outerjoin(
+                        obligations,
+                        and_(
+                            obligations.c.contract_id == return_lines.c.contract_id,
+                            obligations.c.obligation_id == return_lines.c.obligation_id,
+                        ),
+                    )
+                    .where(scope)
+                )
+            ).all()
+        reviews = {(r.contract_id, r.period): r for r in came_in}
+        found: list[Story] = []
+        for r in came_in:
+            if measure is None and (r.narrative or "").strip():
+                found.append(
+                    Story(
+                        by_contract[r.contract_id],
+                        r.period,
+                        None,
+                        None,
+                        r.narrative,
+                        "",
+                        None,
+                        (),
+                        (),
+                        r.review,
+                        r.submitted_on,
+                    )
+                )
+        for line in lines:
+            told = (line.narrative or "").strip() or (line.case_study or "").strip()
+            if not told or (measure is not None and line.measure != measure):
+                continue
+            review = reviews.get((line.contract_id, line.period))
+            found.append(
+                Story(
+                    by_contract[line.contract_id],
+                    line.period,
+                    line.obligation_id,
+                    line.measure,
+                    line.narrative,
+                    line.case_study,
+                    line.beneficiaries,
+                    tuple(line.places or ()),
+                    tuple(line.evidence or ()),
+                    review.review if review is not None else "submitted",
+                    review.submitted_on if review is not None else None,
+                )
+            )
+        found.sort(
+            key=lambda s: (s.period, s.contract.reference, s.obligation_id or ""), reverse=True
+        )
+        return found
+
+    async def pledge(self, organisation: str) -> Pledge | None:
+        """The organisation's Partner VCFSE pledge, or None."""
+        async with self.database.reader.connect() as conn:
+            row = (
+                await conn.execute(select(pledges).where(pledges.c.organisation == organisation))
+            ).first()
+            if row is None:
+                return None
+            figures = (
+                await conn.execute(
+                    select(pledge_figures).where(pledge_figures.c.organisation == organisation)
+                )
+            ).all()
+        baseline: dict[str, Decimal] = {}
+        targets: dict[str, dict[str, Decimal]] = defaultdict(dict)
+        for f in figures:
+            if f.kind == "baseline":
+                baseline[f.measure] = f.quantity
+            else:
+                targets[f.year][f.measure] = f.quantity
+        return Pledge(
+            organisation=row.organisation,
+            base_year=row.base_year,
+            baseline=baseline,
+            targets=dict(targets),
+            framework_version=row.framework_version,
+            recorded_on=row.recorded_on,
+            revision=int(row.revision),
+        )
+
+    async def pledge_actuals(
+        self, organisation: str
+    ) -> tuple[list[ReturnedQuantity], list[ConfirmedDelivery]]:
+        """Accepted return lines on pledged measures where the organisation supplies, and the
+        deliveries its VCFSE partners confirmed."""
+        async with self.database.reader.connect() as conn:
+            lines = (
+                await conn.execute(
+                    select(
+                        return_lines.c.contract_id,
+                        return_lines.c.obligation_id,
+                        return_lines.c.period,
+                        return_lines.c.quantity,
+                        obligations.c.measure,
+                    )
+                    .join(
+                        returns,
+                        and_(
+                            returns.c.contract_id == return_lines.c.contract_id,
+                            returns.c.period == return_lines.c.period,
+                        ),
+                    )
+                    .join(contracts, contracts.c.contract_id == return_lines.c.contract_id)
+                    .join(
+                        obligations,
+                        and_(
+                            obligations.c.contract_id == return_lines.c.contract_id,
+                            obligations.c.obligation_id == return_lines.c.obligation_id,
+                        ),
+                    )
+                    .where(
+                        contracts.c.supplier == organisation,
+                        returns.c.accepted.is_(True),
+                        obligations.c.measure.in_(PLEDGE_MEASURES),
+                    )
+                )
+            ).all()
+            confirmed = (
+                await conn.execute(
+                    select(deliveries).where(
+                        deliveries.c.supplier == organisation,
+                        deliveries.c.status == "confirmed",
+                    )
+                )
+            ).all()
+        return (
+            [
+                ReturnedQuantity(r.contract_id, r.obligation_id, r.measure, r.period, r.quantity)
+                for r in lines
+            ],
+            [
+                ConfirmedDelivery(
+                    d.delivery_id, d.contract_id, d.obligation_id, d.measure, d.period, d.quantity
+                )
+                for d in confirmed
+            ],
+        )
+
+    async def supplies_to(self, organisation: str, supplier: str) -> bool:
+        """Whether ``supplier`` is the organisation itself or delivers one of its contracts."""
+        if organisation == supplier:
+            return True
+        async with self.database.reader.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(contracts.c.contract_id)
+                    .where(contracts.c.buyer == organisation, contracts.c.supplier == supplier)
+                    .limit(1)
+                )
+            ).first()
+        return row is not None
+
+
+async def _obligations(conn: AsyncConnection, scope: ColumnElement[bool]) -> list[ObligationFacts]:
+    rows = (
+        await conn.execute(
+            select(obligations)
+            .join(contracts, contracts.c.contract_id == obligations.c.contract_id)
+            .where(scope, obligations.c.sequence.is_not(None))
+        )
+    ).all()
+    target_rows = (
+        await conn.execute(
+            select(obligation_targets)
+            .join(contracts, contracts.c.contract_id == obligation_targets.c.contract_id)
+            .where(scope)
+        )
+    ).all()
+    targets: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
+    for t in target_rows:
+        targets[(t.contract_id, t.obligation_id)][t.period] = t.target
+    return [
+        ObligationFacts(
+            contract_id=r.contract_id,
+            obligation_id=r.obligation_id,
+            sequence=int(r.sequence),
+            measure=r.measure,
+            theme=r.theme or "",
+            outcome=r.outcome or "",
+            unit=r.unit or "",
+            description=r.description or "",
+            is_kpi=bool(r.is_kpi),
+            targets=targets.get((r.contract_id, r.obligation_id), {}),
+            place=r.place,
+            proxy_gbp_per_unit=r.proxy_gbp_per_unit,
+        )
+        for r in sorted(rows, key=lambda r: (r.contract_id, r.sequence))
+    ]
+
+
+async def _lines(conn: AsyncConnection, scope: ColumnElement[bool]) -> list[LineFacts]:
+    rows = (
+        await conn.execute(
+            select(
+                return_lines.c.contract_id,
+                return_lines.c.obligation_id,
+                return_lines.c.period,
+                return_lines.c.quantity,
+                returns.c.accepted,
+            )
+            .join(
+                returns,
+                and_(
+                    returns.c.contract_id == return_lines.c.contract_id,
+                    returns.c.period == return_lines.c.period,
+                ),
+            )
+            .join(contracts, contracts.c.contract_id == return_lines.c.contract_id)
+            .where(scope)
+        )
+    ).all()
+    return [
+        LineFacts(r.contract_id, r.obligation_id, r.period, r.quantity, bool(r.accepted))
+        for r in rows
+    ]
+
+
+async def _proxy_values(
+    conn: AsyncConnection, versions: list[str]
+) -> dict[tuple[str, str], Decimal]:
+    if not versions:
+        return {}
+    rows = (
+        await conn.execute(
+            select(proxy_values).where(proxy_values.c.framework_version.in_(versions))
+        )
+    ).all()
+    return {(r.framework_version, r.measure): r.gbp_per_unit for r in rows}
+
+
+async def _open_alert_counts(conn: AsyncConnection, scope: ColumnElement[bool]) -> dict[str, int]:
+    rows = (
+        await conn.execute(
+            select(alerts.c.contract_id, func.count())
+            .join(contracts, contracts.c.contract_id == alerts.c.contract_id)
+            .where(scope, alerts.c.status != AlertStatus.RESOLVED.value)
+            .group_by(alerts.c.contract_id)
+        )
+    ).all()
+    return {str(r[0]): int(r[1]) for r in rows}
+
+
+async def _obligation_progress(conn: AsyncConnection, contract_id: str) -> list[ObligationProgress]:
     query = (
         select(obligations)
         .where(obligations.c.contract_id == contract_id)
@@ -98,7 +471,7 @@ async def _alerts(
     return [_alert(r) for r in (await conn.execute(query)).all()]
 
 
-def _contract(r: Row[Any]) -> AwardedContract:
+def _awarded(r: Row[Any]) -> AwardedContract:
     return AwardedContract(
         contract_id=r.contract_id,
         reference=r.reference,
@@ -110,6 +483,26 @@ def _contract(r: Row[Any]) -> AwardedContract:
         value_gbp=r.value_gbp,
         framework_version=r.framework_version,
         awarded_at=r.awarded_at,
+    )
+
+
+def _contract(r: Row[Any]) -> ContractFacts:
+    return ContractFacts(
+        contract_id=r.contract_id,
+        reference=r.reference,
+        title=r.title,
+        buyer=r.buyer,
+        supplier=r.supplier,
+        starts_on=r.starts_on,
+        ends_on=r.ends_on,
+        value_gbp=r.value_gbp,
+        framework_version=r.framework_version,
+        awarded_at=r.awarded_at,
+        status=r.status,
+        ended_on=r.ended_on,
+        return_due_days=int(r.return_due_days),
+        tender_id=r.tender_id,
+        places=tuple(r.places or ()),
     )
 
 
@@ -127,4 +520,10 @@ def _alert(r: Row[Any]) -> Alert:
         supplier=r.supplier,
         ratio=r.ratio,
         raised_on=r.raised_on,
+        level=r.level,
+        escalated_to=r.escalated_to,
+        detail=r.detail,
+        acknowledged_on=r.acknowledged_on,
+        resolved_on=r.resolved_on,
+        resolution=r.resolution,
     )

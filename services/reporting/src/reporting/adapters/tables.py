@@ -1,8 +1,13 @@
-"""The read-model tables (created by migration 0002; keep the two in step)."""
+"""The read-model tables (created by migrations 0002 and 0003; keep the three in step).
+
+Every table here is a read model: ``svl rebuild reporting`` empties them all and replays the
+log. Quantities are :class:`~svledger.columns.Quantity` (exact, never float); lists are JSON.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -12,8 +17,10 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 from svledger.columns import Instant, Quantity
+from svledger.schema import JsonType
 
 metadata = MetaData()
 
@@ -30,6 +37,13 @@ contracts = Table(
     Column("value_gbp", Quantity, nullable=True),
     Column("framework_version", String(60), nullable=False),
     Column("awarded_at", Instant, nullable=False),
+    # active, completed or terminated; ended_on is the completion or termination day.
+    Column("status", String(20), nullable=False, server_default=text("'active'")),
+    Column("ended_on", Date, nullable=True),
+    Column("end_reason", Text, nullable=True),
+    Column("return_due_days", Integer, nullable=False, server_default=text("30")),
+    Column("tender_id", String(64), nullable=True),
+    Column("places", JsonType, nullable=True),
     Index("ix_contracts_buyer", "buyer"),
     Index("ix_contracts_supplier", "supplier"),
 )
@@ -56,8 +70,35 @@ obligations = Table(
     Column("status", String(20), nullable=True),
     Column("last_period_assessed", String(10), nullable=True),
     Column("assessed_at", Instant, nullable=True),
+    Column("place", String(200), nullable=True),
+    Column("vcfse_partner", String(200), nullable=True),
+    # GBP per unit as at award, when the award carried one; else the framework's table applies.
+    Column("proxy_gbp_per_unit", Quantity, nullable=True),
+    Column("varied_on", Date, nullable=True),
 )
 
+# Each obligation's target per financial-year quarter, as awarded, varied or cut by termination.
+obligation_targets = Table(
+    "obligation_targets",
+    metadata,
+    Column("contract_id", String(64), primary_key=True),
+    Column("obligation_id", String(64), primary_key=True),
+    Column("period", String(10), primary_key=True),
+    Column("target", Quantity, nullable=False),
+)
+
+# A contract's reporting periods and their due dates, as measurement scheduled them.
+schedule_periods = Table(
+    "schedule_periods",
+    metadata,
+    Column("contract_id", String(64), primary_key=True),
+    Column("period", String(10), primary_key=True),
+    Column("due_on", Date, nullable=False),
+    Column("cancelled", Boolean, nullable=False, server_default=text("false")),
+    Column("overdue_detected_on", Date, nullable=True),
+)
+
+# The current version of each period's return.
 returns = Table(
     "returns",
     metadata,
@@ -65,15 +106,41 @@ returns = Table(
     Column("period", String(10), primary_key=True),
     Column("late", Boolean, nullable=False),
     Column("submitted_at", Instant, nullable=False),
+    Column("version", Integer, nullable=False, server_default=text("1")),
+    Column("submitted_on", Date, nullable=True),
+    Column("due_on", Date, nullable=True),
+    Column("revised_on", Date, nullable=True),
+    # submitted, queried or accepted; accepted stays true through later corrections.
+    Column("review", String(20), nullable=False, server_default=text("'submitted'")),
+    Column("accepted", Boolean, nullable=False, server_default=text("false")),
+    Column("accepted_on", Date, nullable=True),
+    Column("narrative", Text, nullable=True),
+)
+
+# The lines of each return's current version: what was delivered, and its story.
+return_lines = Table(
+    "return_lines",
+    metadata,
+    Column("contract_id", String(64), primary_key=True),
+    Column("period", String(10), primary_key=True),
+    Column("obligation_id", String(64), primary_key=True),
+    Column("quantity", Quantity, nullable=False),
+    Column("narrative", Text, nullable=False),
+    Column("case_study", Text, nullable=False),
+    Column("beneficiaries", Integer, nullable=True),
+    Column("places", JsonType, nullable=False),
+    Column("evidence", JsonType, nullable=False),
 )
 
 alerts = Table(
     "alerts",
     metadata,
     Column("alert_id", String(64), primary_key=True),
-    Column("contract_id", String(64), nullable=False),
-    Column("obligation_id", String(64), nullable=False),
-    Column("measure", String(20), nullable=False),
+    # Null for alerts not about one obligation: overdue returns (no obligation or measure)
+    # and Partner VCFSE pledges behind (no contract either).
+    Column("contract_id", String(64), nullable=True),
+    Column("obligation_id", String(64), nullable=True),
+    Column("measure", String(20), nullable=True),
     Column("period", String(10), nullable=False),
     Column("kind", String(40), nullable=False),
     Column("severity", String(20), nullable=False),
@@ -82,7 +149,78 @@ alerts = Table(
     Column("supplier", String(200), nullable=False),
     Column("ratio", Quantity, nullable=True),
     Column("raised_on", Date, nullable=False),
+    Column("level", Integer, nullable=True),
+    Column("escalated_to", String(40), nullable=True),
+    Column("detail", Text, nullable=True),
+    Column("acknowledged_on", Date, nullable=True),
+    Column("resolved_on", Date, nullable=True),
+    Column("resolution", String(40), nullable=True),
     Index("ix_alerts_buyer_status", "buyer", "status"),
     Index("ix_alerts_supplier_status", "supplier", "status"),
     Index("ix_alerts_contract_status", "contract_id", "status"),
+)
+
+# The proxy-value table each framework version has loaded: GBP of social value per unit.
+proxy_values = Table(
+    "proxy_values",
+    metadata,
+    Column("framework_version", String(60), primary_key=True),
+    Column("measure", String(20), primary_key=True),
+    Column("unit", String(100), nullable=False),
+    Column("gbp_per_unit", Quantity, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("year", String(20), nullable=False),
+)
+
+# Partner VCFSE pledges: one row per organisation, its baseline and targets in pledge_figures.
+pledges = Table(
+    "pledges",
+    metadata,
+    Column("organisation", String(200), primary_key=True),
+    Column("base_year", String(7), nullable=False),
+    Column("framework_version", String(60), nullable=False),
+    Column("recorded_on", Date, nullable=False),
+    Column("revision", Integer, nullable=False),
+)
+
+# kind is 'baseline' (year = the base year) or 'target'.
+pledge_figures = Table(
+    "pledge_figures",
+    metadata,
+    Column("organisation", String(200), primary_key=True),
+    Column("kind", String(10), primary_key=True),
+    Column("year", String(7), primary_key=True),
+    Column("measure", String(20), primary_key=True),
+    Column("quantity", Quantity, nullable=False),
+)
+
+# Deliveries a VCFSE partner confirmed (or disputed) in brokerage.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("delivery_id", String(64), primary_key=True),
+    Column("match_id", String(64), nullable=False),
+    Column("supplier", String(200), nullable=False),
+    Column("vcfse", String(200), nullable=False),
+    Column("contract_id", String(64), nullable=True),
+    Column("obligation_id", String(64), nullable=True),
+    Column("measure", String(20), nullable=False),
+    Column("quantity", Quantity, nullable=False),
+    Column("unit", String(100), nullable=False),
+    Column("delivered_on", Date, nullable=False),
+    Column("period", String(10), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("decided_on", Date, nullable=True),
+    Index("ix_deliveries_supplier", "supplier"),
+)
+
+# How far each consumer has read: the newest event (by its producer's store position) that
+# the read models reflect, and when that event was recorded. Every report states these.
+consumer_marks = Table(
+    "consumer_marks",
+    metadata,
+    Column("consumer", String(120), primary_key=True),
+    Column("stream", String(60), nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Column("recorded_at", Instant, nullable=False),
 )

@@ -1,4 +1,4 @@
-"""Alert routes: the accountability alerts on your organisation's contracts."""
+"""Alert routes: the accountability alerts on your organisation's contracts, and their age."""
 
 from __future__ import annotations
 
@@ -6,34 +6,45 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from svledger.quantities import optional_figure
 
-from reporting.api.dependencies import PartyDep, ServiceDep
-from reporting.application.progress import list_alerts
+from reporting.api import tables
+from reporting.api.dependencies import Export, ExportDep, PartyDep, ServiceDep
+from reporting.api.rendering import EXPORTS, respond
+from reporting.api.schemas import FreshnessOut
+from reporting.application.reports import Reported, alerts_report
 from reporting.domain.progress import Alert, AlertStatus
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 
 
 class AlertOut(BaseModel):
-    """An accountability alert on one obligation of a contract."""
+    """An accountability alert: on an obligation, a whole return, or a pledge."""
 
     alert_id: str
-    contract_id: str
-    obligation_id: str
-    measure: str = Field(examples=["NT1"])
+    contract_id: str | None = Field(description="null for a Partner VCFSE pledge behind")
+    obligation_id: str | None = Field(description="null for an overdue return or a pledge")
+    measure: str | None = Field(examples=["NT1"])
     period: str = Field(examples=["2026-27-Q1"])
-    kind: str = Field(examples=["under_delivery"])
+    kind: str = Field(examples=["under_delivery", "overdue_return", "at_risk", "pledge_behind"])
     severity: str = Field(examples=["high", "medium"])
     status: AlertStatus
     buyer: str
     supplier: str
     ratio: str | None = Field(description="delivered over committed when raised, e.g. 0.5")
     raised_on: date
+    age_days: int = Field(description="days since raised: to today, or to its resolution")
+    level: int | None = Field(description="escalation level, 1 to 3")
+    escalated_to: str | None = Field(examples=["contract_manager", "board"])
+    detail: str | None
+    acknowledged_on: date | None
+    resolved_on: date | None
+    resolution: str | None = Field(examples=["recovered", "waived"])
 
     @classmethod
-    def of(cls, alert: Alert) -> AlertOut:
+    def of(cls, alert: Alert, today: date) -> AlertOut:
         """From the read model."""
         return cls(
             alert_id=alert.alert_id,
@@ -48,21 +59,45 @@ class AlertOut(BaseModel):
             supplier=alert.supplier,
             ratio=optional_figure(alert.ratio),
             raised_on=alert.raised_on,
+            age_days=alert.age_days(today),
+            level=alert.level,
+            escalated_to=alert.escalated_to,
+            detail=alert.detail,
+            acknowledged_on=alert.acknowledged_on,
+            resolved_on=alert.resolved_on,
+            resolution=alert.resolution,
         )
 
 
 class AlertsOut(BaseModel):
     """Alerts, oldest first."""
 
+    as_of: date
+    freshness: FreshnessOut
     alerts: list[AlertOut]
 
+    @classmethod
+    def of(cls, report: Reported[list[Alert]]) -> AlertsOut:
+        """From the report."""
+        return cls(
+            as_of=report.as_of,
+            freshness=FreshnessOut.of(report.freshness),
+            alerts=[AlertOut.of(a, report.as_of) for a in report.content],
+        )
 
-@router.get("", summary="Alerts on your organisation's contracts")
+
+@router.get(
+    "",
+    summary="Alerts on your organisation's contracts, with their age (?format=csv|xlsx to export)",
+    response_model=AlertsOut,
+    responses=EXPORTS,
+)
 async def read_alerts(
     party: PartyDep,
     service: ServiceDep,
     status: Annotated[AlertStatus | None, Query(description="only alerts in this status")] = None,
-) -> AlertsOut:
-    """Alerts on contracts your organisation let or delivers, optionally only the open ones."""
-    found = await list_alerts(service.read_models, party, status)
-    return AlertsOut(alerts=[AlertOut.of(a) for a in found])
+    export: ExportDep = Export.JSON,
+) -> AlertsOut | Response:
+    """Alerts on contracts your organisation let or delivers (and on its pledge), oldest first."""
+    report = await alerts_report(service, party, status)
+    return respond(export, report, AlertsOut.of, tables.alerts)

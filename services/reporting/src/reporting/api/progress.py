@@ -6,12 +6,16 @@ import uuid
 from datetime import date, datetime
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from svledger.quantities import optional_figure
 
+from reporting.api import tables
 from reporting.api.alerts import AlertOut
-from reporting.api.dependencies import PartyDep, ServiceDep
-from reporting.application.progress import get_contract_progress
+from reporting.api.dependencies import Export, ExportDep, PartyDep, ServiceDep
+from reporting.api.rendering import EXPORTS, respond
+from reporting.api.schemas import FreshnessOut
+from reporting.application.reports import Reported, progress_report
 from reporting.domain.progress import ContractProgress, ObligationProgress, SubmittedReturn
 
 router = APIRouter(prefix="/contracts", tags=["progress"])
@@ -84,11 +88,19 @@ class ContractProgressOut(BaseModel):
     value_gbp: str | None
     obligations: list[ObligationProgressOut]
     returns: list[ReturnOut] = Field(description="returns submitted so far, by period")
-    open_alerts: list[AlertOut]
+    open_alerts: list[AlertOut] = Field(
+        description="open alerts on the contract's obligations (under-delivered, at risk)"
+    )
+    open_return_alerts: list[AlertOut] = Field(
+        description="open alerts on the contract's returns (overdue)"
+    )
+    as_of: date
+    freshness: FreshnessOut
 
     @classmethod
-    def of(cls, progress: ContractProgress) -> ContractProgressOut:
+    def of(cls, report: Reported[ContractProgress]) -> ContractProgressOut:
         """From the read model."""
+        progress = report.content
         contract = progress.contract
         return cls(
             contract_id=contract.contract_id,
@@ -101,14 +113,23 @@ class ContractProgressOut(BaseModel):
             value_gbp=optional_figure(contract.value_gbp),
             obligations=[ObligationProgressOut.of(ob) for ob in progress.obligations],
             returns=[ReturnOut.of(r) for r in progress.returns],
-            open_alerts=[AlertOut.of(a) for a in progress.open_alerts],
+            open_alerts=[AlertOut.of(a, report.as_of) for a in progress.open_alerts],
+            open_return_alerts=[AlertOut.of(a, report.as_of) for a in progress.open_return_alerts],
+            as_of=report.as_of,
+            freshness=FreshnessOut.of(report.freshness),
         )
 
 
-@router.get("/{contract_id}/progress", summary="A contract's social value progress")
+@router.get(
+    "/{contract_id}/progress",
+    summary="A contract's social value progress as measurement assessed it "
+    "(?format=csv|xlsx to export)",
+    response_model=ContractProgressOut,
+    responses=EXPORTS,
+)
 async def read_contract_progress(
-    contract_id: uuid.UUID, party: PartyDep, service: ServiceDep
-) -> ContractProgressOut:
+    contract_id: uuid.UUID, party: PartyDep, service: ServiceDep, export: ExportDep = Export.JSON
+) -> ContractProgressOut | Response:
     """Committed against delivered on each obligation of your contract, with its open alerts."""
-    progress = await get_contract_progress(service.read_models, party, contract_id)
-    return ContractProgressOut.of(progress)
+    report = await progress_report(service, party, contract_id)
+    return respond(export, report, ContractProgressOut.of, tables.progress)

@@ -1,4 +1,4 @@
-"""Queries over contract progress and alerts, limited to what the caller's organisation may see."""
+"""The progress of one contract, for its buyer or supplier only."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from svledger.auth import Principal
 from svledger.errors import NotFound
 
 from reporting.adapters.read_models import ReadModels
-from reporting.domain.progress import Alert, AlertStatus, ContractProgress
+from reporting.domain.progress import ContractProgress
 
 
 async def get_contract_progress(
@@ -19,10 +19,3 @@ async def get_contract_progress(
     if progress is None or not progress.contract.visible_to(reader.organisation):
         raise NotFound(f"contract {contract_id} was not found")
     return progress
-
-
-async def list_alerts(
-    read_models: ReadModels, reader: Principal, status: AlertStatus | None
-) -> list[Alert]:
-    """Alerts on the contracts the caller's organisation let or delivers."""
-    return await read_models.alerts_for(reader.organisation, status)

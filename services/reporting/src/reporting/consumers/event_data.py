@@ -6,30 +6,62 @@ dead-lettered: a malformed event is never half-applied or skipped.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from svledger.errors import ValidationFailed
 from svledger.periods import Quarter
 from svledger.quantities import exact_decimal
 
 
-def quantity(data: dict[str, Any], key: str) -> Decimal:
+def quantity(data: Mapping[str, Any], key: str) -> Decimal:
     """An exact decimal sent as a string (``"16"``, ``"0.5000"``)."""
     return exact_decimal(data.get(key), key)
 
 
-def optional_quantity(data: dict[str, Any], key: str) -> Decimal | None:
+def optional_quantity(data: Mapping[str, Any], key: str) -> Decimal | None:
     """An exact decimal, or None when absent or null."""
     raw = data.get(key)
     return None if raw is None else exact_decimal(raw, key)
 
 
-def period(data: dict[str, Any], key: str = "period") -> str:
+def period(data: Mapping[str, Any], key: str = "period") -> str:
     """A financial-year quarter label, checked so labels sort in time order."""
     return Quarter.parse(str(data[key]), field=key).label
 
 
-def day(data: dict[str, Any], key: str) -> date:
+def day(data: Mapping[str, Any], key: str) -> date:
     """An ISO date (a full timestamp is cut to its date)."""
     return datetime.fromisoformat(str(data[key])).date()
+
+
+def optional_day(data: Mapping[str, Any], key: str) -> date | None:
+    """An ISO date, or None when absent or null."""
+    return None if data.get(key) is None else day(data, key)
+
+
+def optional_text(data: Mapping[str, Any], key: str) -> str | None:
+    """A string, or None when absent, null or empty."""
+    raw = data.get(key)
+    return str(raw) if raw else None
+
+
+def texts(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    """A list of strings (absent or null is empty)."""
+    raw = data.get(key) or []
+    if not isinstance(raw, list):
+        raise ValidationFailed(f"expected a list, got {type(raw).__name__}", field=key)
+    return tuple(str(item) for item in raw)
+
+
+def targets(data: Mapping[str, Any], key: str = "targets") -> dict[str, Decimal]:
+    """A map of financial-year quarter to exact decimal."""
+    raw = data.get(key) or {}
+    if not isinstance(raw, Mapping):
+        raise ValidationFailed(f"expected an object, got {type(raw).__name__}", field=key)
+    return {
+        Quarter.parse(str(p), field=key).label: exact_decimal(v, f"{key}.{p}")
+        for p, v in raw.items()
+    }

@@ -7,15 +7,17 @@ kept here in the shape a contract manager reads them. No I/O, no framework.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
 
 class AlertStatus(enum.StrEnum):
-    """Where an accountability alert stands (later issues add acknowledged, resolved...)."""
+    """Where an accountability alert stands."""
 
     OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +34,9 @@ class AwardedContract:
     value_gbp: Decimal | None
     framework_version: str
     awarded_at: datetime
+    return_due_days: int = 30
+    tender_id: str | None = None
+    places: tuple[str, ...] = ()
 
     def visible_to(self, organisation: str) -> bool:
         """Only the two parties see a contract's progress."""
@@ -52,6 +57,10 @@ class Commitment:
     description: str
     is_kpi: bool
     committed_total: Decimal
+    targets: dict[str, Decimal] = field(default_factory=dict)
+    place: str | None = None
+    vcfse_partner: str | None = None
+    proxy_gbp_per_unit: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +74,7 @@ class Assessment:
     period: str  # a financial-year quarter label, e.g. 2026-27-Q1
     committed_to_date: Decimal
     delivered_to_date: Decimal
-    ratio: Decimal
+    ratio: Decimal | None
     status: str
     assessed_at: datetime
 
@@ -82,12 +91,16 @@ class SubmittedReturn:
 
 @dataclass(frozen=True, slots=True)
 class Alert:
-    """An accountability alert on one obligation, as a contract manager sees it."""
+    """An accountability alert, as a contract manager sees it.
+
+    Overdue-return alerts concern a whole return (no obligation or measure); pledge-behind
+    alerts concern an organisation's Partner VCFSE pledge (no contract either).
+    """
 
     alert_id: str
-    contract_id: str
-    obligation_id: str
-    measure: str
+    contract_id: str | None
+    obligation_id: str | None
+    measure: str | None
     period: str
     kind: str
     severity: str
@@ -96,6 +109,17 @@ class Alert:
     supplier: str
     ratio: Decimal | None
     raised_on: date
+    level: int | None = None
+    escalated_to: str | None = None
+    detail: str | None = None
+    acknowledged_on: date | None = None
+    resolved_on: date | None = None
+    resolution: str | None = None
+
+    def age_days(self, today: date) -> int:
+        """Days since it was raised: to today while unresolved, else to its resolution."""
+        until = self.resolved_on if self.resolved_on is not None else today
+        return max((until - self.raised_on).days, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,4 +148,5 @@ class ContractProgress:
     contract: AwardedContract
     obligations: list[ObligationProgress]
     returns: list[SubmittedReturn]
-    open_alerts: list[Alert]
+    open_alerts: list[Alert]  # on its obligations: under-delivered, at risk
+    open_return_alerts: list[Alert] = field(default_factory=list)  # returns overdue

@@ -1,0 +1,70 @@
+"""One report, three forms: JSON (the default), CSV or XLSX (``?format=csv|xlsx``).
+
+Files are attachments named after the report; their freshness travels in ``Reflects-Events``
+and ``Report-As-Of`` headers (and, in XLSX, on an About sheet). OCDS packages are JSON with
+exact numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from reporting.adapters.exact_json import dumps
+from reporting.adapters.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx
+from reporting.api.dependencies import Export
+from reporting.application.reports import Reported
+from reporting.domain.report import Tabular
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+# What a route documents besides its JSON body.
+EXPORTS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+        },
+        "description": "the report, as JSON or (with ?format=) a CSV or XLSX file",
+    }
+}
+OCDS_MEDIA_TYPE = "application/json"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def respond(
+    export: Export,
+    report: Reported[T],
+    as_json: Callable[[Reported[T]], M],
+    as_table: Callable[[Reported[T]], Tabular],
+) -> M | Response:
+    """The report in the form asked for."""
+    if export is Export.JSON:
+        return as_json(report)
+    table = as_table(report)
+    headers = {
+        "Content-Disposition": f'attachment; filename="{file_name(table.name)}.{export.value}"',
+        "Report-As-Of": table.freshness.as_of.isoformat(),
+        "Reflects-Events": ", ".join(
+            f"{m.consumer}={m.stream}:{m.position}@{m.recorded_at.isoformat()}"
+            for m in table.freshness.marks
+        ),
+    }
+    if export is Export.CSV:
+        return Response(to_csv(table), media_type=CSV_MEDIA_TYPE, headers=headers)
+    return Response(to_xlsx(table), media_type=XLSX_MEDIA_TYPE, headers=headers)
+
+
+def file_name(stem: str) -> str:
+    """A file name safe in a header, whatever the report's name holds (references are text)."""
+    return _UNSAFE.sub("-", stem).strip("-")[:100] or "report"
+
+
+def ocds_response(package: dict[str, Any]) -> Response:
+    """An OCDS release package, its amounts exact JSON numbers."""
+    return Response(dumps(package), media_type=OCDS_MEDIA_TYPE)

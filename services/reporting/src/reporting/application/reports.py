@@ -1,0 +1,234 @@
+"""Report queries, each limited to what the caller's organisation may see.
+
+A buyer sees the contracts it let, a supplier the contracts it delivers (an organisation that
+is both sees both); another organisation's contract, supplier or pledge is not found (404),
+never forbidden. Every report carries its freshness: when it was made and up to which event
+of each source it reflects.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+from svledger.auth import Principal
+from svledger.errors import NotFound
+
+from reporting.adapters import ocds
+from reporting.application.progress import get_contract_progress
+from reporting.bootstrap import Reporting
+from reporting.domain.kpi import ContractRating, rate_contract
+from reporting.domain.pledge import PledgeProgress, progress
+from reporting.domain.portfolio import (
+    ContractFacts,
+    ContractSummary,
+    Dimension,
+    Group,
+    Portfolio,
+    Standing,
+    Tally,
+)
+from reporting.domain.progress import Alert, AlertStatus, ContractProgress
+from reporting.domain.report import Freshness
+from reporting.domain.returns import LateReturn, Story, late_and_overdue
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Reported(Generic[T]):
+    """A report's content, and how fresh it is."""
+
+    content: T
+    freshness: Freshness
+    as_of: date
+
+
+async def _fresh(service: Reporting, content: T, now: datetime) -> Reported[T]:
+    return Reported(content, await service.read_models.freshness(now), now.date())
+
+
+async def _portfolio(
+    service: Reporting, reader: Principal, now: datetime, contract_id: str | None = None
+) -> Portfolio:
+    return await service.read_models.portfolio(reader.organisation, now.date(), contract_id)
+
+
+@dataclass(frozen=True, slots=True)
+class PortfolioReport:
+    """The organisation's contracts, each summarised, and the portfolio's GBP totals."""
+
+    contracts: list[ContractSummary]
+    totals: Tally
+
+
+async def portfolio_report(service: Reporting, reader: Principal) -> Reported[PortfolioReport]:
+    """Every contract the caller let or supplies, committed against delivered."""
+    now = service.now()
+    portfolio = await _portfolio(service, reader, now)
+    return await _fresh(service, PortfolioReport(portfolio.summaries(), portfolio.totals()), now)
+
+
+@dataclass(frozen=True, slots=True)
+class Breakdown:
+    """Committed against delivered, grouped one way."""
+
+    dimension: Dimension
+    groups: list[Group]
+    totals: Tally
+
+
+async def breakdown_report(
+    service: Reporting, reader: Principal, dimension: Dimension
+) -> Reported[Breakdown]:
+    """The portfolio grouped by measure, outcome, theme, supplier, buyer, place, year or quarter."""
+    now = service.now()
+    portfolio = await _portfolio(service, reader, now)
+    groups = portfolio.breakdown(dimension)
+    return await _fresh(service, Breakdown(dimension, groups, portfolio.totals()), now)
+
+
+async def league_table(service: Reporting, reader: Principal) -> Reported[list[Standing]]:
+    """Suppliers of the caller's contracts ranked by delivery ratio (a supplier sees itself)."""
+    now = service.now()
+    portfolio = await _portfolio(service, reader, now)
+    return await _fresh(service, portfolio.league_table(), now)
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierStanding:
+    """One supplier's standing and its contracts in the caller's portfolio."""
+
+    standing: Standing
+    contracts: list[ContractSummary]
+
+
+async def supplier_standing(
+    service: Reporting, reader: Principal, supplier: str
+) -> Reported[SupplierStanding]:
+    """A supplier's standing: for the supplier itself, or a buyer it delivers for; else 404."""
+    now = service.now()
+    if not await service.read_models.supplies_to(reader.organisation, supplier):
+        raise NotFound(f"supplier {supplier} was not found")
+    portfolio = await _portfolio(service, reader, now)
+    standing = next((s for s in portfolio.league_table() if s.supplier == supplier), None)
+    if standing is None:
+        raise NotFound(f"supplier {supplier} was not found")
+    contracts = [s for s in portfolio.summaries() if s.contract.supplier == supplier]
+    return await _fresh(service, SupplierStanding(standing, contracts), now)
+
+
+async def progress_report(
+    service: Reporting, reader: Principal, contract_id: uuid.UUID
+) -> Reported[ContractProgress]:
+    """One contract's progress as measurement assessed it, for its two parties; else 404."""
+    now = service.now()
+    found = await get_contract_progress(service.read_models, reader, contract_id)
+    return await _fresh(service, found, now)
+
+
+async def alerts_report(
+    service: Reporting, reader: Principal, status: AlertStatus | None
+) -> Reported[list[Alert]]:
+    """Alerts on the caller's contracts (and its pledge), oldest first."""
+    now = service.now()
+    found = await service.read_models.alerts_for(reader.organisation, status)
+    return await _fresh(service, found, now)
+
+
+async def late_returns_report(service: Reporting, reader: Principal) -> Reported[list[LateReturn]]:
+    """Returns that came in late, and quarters overdue without a return."""
+    now = service.now()
+    portfolio = await _portfolio(service, reader, now)
+    periods, came_in = await service.read_models.schedule(reader.organisation)
+    contracts = {c.contract_id: c for c in portfolio.contracts}
+    return await _fresh(
+        service, late_and_overdue(contracts, periods, came_in, portfolio.as_of), now
+    )
+
+
+async def stories_report(
+    service: Reporting,
+    reader: Principal,
+    contract_id: uuid.UUID | None,
+    measure: str | None,
+    accepted_only: bool,
+) -> Reported[list[Story]]:
+    """The narratives and case studies of returns, newest quarter first."""
+    now = service.now()
+    found = await service.read_models.stories(
+        reader.organisation, None if contract_id is None else str(contract_id), measure
+    )
+    return await _fresh(service, [s for s in found if s.accepted or not accepted_only], now)
+
+
+async def kpi_rating(
+    service: Reporting, reader: Principal, contract_id: uuid.UUID
+) -> Reported[ContractRating]:
+    """A contract's Procurement Act KPI rating, for its buyer or supplier; else 404."""
+    now = service.now()
+    portfolio = await _portfolio(service, reader, now, str(contract_id))
+    if not portfolio.contracts:
+        raise NotFound(f"contract {contract_id} was not found")
+    rating = rate_contract(portfolio, portfolio.contracts[0], service.kpi_rule)
+    return await _fresh(service, rating, now)
+
+
+async def kpi_ratings(service: Reporting, reader: Principal) -> Reported[list[ContractRating]]:
+    """Every contract's KPI rating, in reference order."""
+    now = service.now()
+    portfolio = await _portfolio(service, reader, now)
+    rule = service.kpi_rule
+    ratings = [
+        rate_contract(portfolio, c, rule)
+        for c in sorted(portfolio.contracts, key=lambda c: (c.reference, c.contract_id))
+    ]
+    return await _fresh(service, ratings, now)
+
+
+async def pledge_progress(service: Reporting, reader: Principal) -> Reported[PledgeProgress]:
+    """The caller's organisation's Partner VCFSE progress; 404 without a pledge."""
+    now = service.now()
+    pledge = await service.read_models.pledge(reader.organisation)
+    if pledge is None:
+        raise NotFound(f"{reader.organisation} has made no Partner VCFSE pledge")
+    returned, confirmed = await service.read_models.pledge_actuals(reader.organisation)
+    return await _fresh(service, progress(pledge, returned, confirmed, now.date()), now)
+
+
+async def contract_ocds(
+    service: Reporting, reader: Principal, contract_id: uuid.UUID, uri: str
+) -> dict[str, Any]:
+    """One contract as an OCDS release package; 404 for anyone but its two parties."""
+    now = service.now()
+    portfolio = await _portfolio(service, reader, now, str(contract_id))
+    if not portfolio.contracts:
+        raise NotFound(f"contract {contract_id} was not found")
+    return _package(service, reader, portfolio, portfolio.contracts, uri=uri, now=now)
+
+
+async def portfolio_ocds(service: Reporting, reader: Principal, uri: str) -> dict[str, Any]:
+    """Every contract of the caller's portfolio as one OCDS release package."""
+    now = service.now()
+    portfolio = await _portfolio(service, reader, now)
+    if not portfolio.contracts:
+        raise NotFound(f"{reader.organisation} has no contracts to publish")
+    contracts = sorted(portfolio.contracts, key=lambda c: (c.reference, c.contract_id))
+    return _package(service, reader, portfolio, contracts, uri=uri, now=now)
+
+
+def _package(
+    service: Reporting,
+    reader: Principal,
+    portfolio: Portfolio,
+    contracts: Sequence[ContractFacts],
+    *,
+    uri: str,
+    now: datetime,
+) -> dict[str, Any]:
+    prefix = service.settings.ocds_prefix
+    releases = [ocds.release(portfolio, c, prefix, now) for c in contracts]
+    return ocds.package(releases, uri, reader.organisation, now)

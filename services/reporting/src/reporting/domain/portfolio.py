@@ -1,0 +1,537 @@
+"""Committed against delivered social value across a portfolio of contracts. Pure rules.
+
+The rules a reader of any report here should know:
+
+- **Delivered** is the sum of the lines of *accepted* returns (their current version, so a
+  correction after acceptance counts as corrected). Lines of returns not yet accepted are shown
+  apart, as *awaiting review*, and never counted as delivered.
+- **Committed** is an obligation's whole target (every quarter), as awarded, varied by
+  agreement, or cut by termination. **Due to date** is the target of the quarters whose
+  return was due before the report's day (quarter end plus the contract's return days), and of
+  any quarter whose return was accepted early.
+- **Delivery ratio** is delivered over due to date. Across several obligations it is the mean
+  of each obligation's ratio capped at 1, so over-delivery on one measure cannot hide a
+  shortfall on another; units of different measures are never added together.
+- **GBP proxy value** of an obligation is its units times the GBP-per-unit figure the award
+  pinned, or else the figure the contract's framework version has loaded for the measure.
+  Without either, the obligation reports in units only; GBP totals cover the valued
+  obligations and say whether that is all of them.
+- **Place** is where the obligation is to be delivered; failing that, the contract's place
+  when it names exactly one; failing that, "not stated".
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
+
+from svledger.periods import Quarter
+
+ZERO = Decimal(0)
+ONE = Fraction(1)
+# An obligation is on track when it has delivered at least this share of what is due to date
+# (measurement's green threshold).
+ON_TRACK = Decimal("0.95")
+PLACE_NOT_STATED = "not stated"
+
+
+def exact_ratio(numerator: Decimal, denominator: Decimal) -> Fraction | None:
+    """numerator / denominator exactly; None when nothing is due."""
+    if denominator <= 0:
+        return None
+    return Fraction(numerator) / Fraction(denominator)
+
+
+def rounded(value: Fraction | None) -> Decimal | None:
+    """An exact ratio to four places, half up, for display (quantities are never negative).
+
+    Rules compare the exact value: 0.949995 shows as 0.95 but is not on track.
+    """
+    if value is None:
+        return None
+    return Decimal(math.floor(value * 10_000 + Fraction(1, 2))).scaleb(-4)
+
+
+def ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
+    """numerator / denominator to four places (half up); None when nothing is due."""
+    return rounded(exact_ratio(numerator, denominator))
+
+
+def financial_year(period: str) -> str:
+    """``2026-27`` for any quarter of that financial year."""
+    quarter = Quarter.parse(period)
+    return f"{quarter.year}-{(quarter.year + 1) % 100:02d}"
+
+
+def natural_key(code: str) -> tuple[object, ...]:
+    """Sort key putting NT2 before NT10."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", code))
+
+
+@dataclass(frozen=True, slots=True)
+class ContractFacts:
+    """A contract as awarded, and how it ended if it has."""
+
+    contract_id: str
+    reference: str
+    title: str
+    buyer: str
+    supplier: str
+    starts_on: date
+    ends_on: date
+    value_gbp: Decimal | None
+    framework_version: str
+    awarded_at: datetime
+    status: str = "active"
+    ended_on: date | None = None
+    return_due_days: int = 30
+    tender_id: str | None = None
+    places: tuple[str, ...] = ()
+
+    def due_on(self, period: str) -> date:
+        """When the return for ``period`` is due."""
+        return Quarter.parse(period).due(self.return_due_days)
+
+    def visible_to(self, organisation: str) -> bool:
+        """Only the two parties see a contract."""
+        return organisation in (self.buyer, self.supplier)
+
+
+@dataclass(frozen=True, slots=True)
+class ObligationFacts:
+    """One obligation: its measure and where it sits in the TOMs, and its quarterly targets."""
+
+    contract_id: str
+    obligation_id: str
+    sequence: int
+    measure: str
+    theme: str
+    outcome: str
+    unit: str
+    description: str
+    is_kpi: bool
+    targets: Mapping[str, Decimal]
+    place: str | None = None
+    proxy_gbp_per_unit: Decimal | None = None
+
+    @property
+    def committed(self) -> Decimal:
+        """The whole target over the contract."""
+        return sum(self.targets.values(), ZERO)
+
+
+@dataclass(frozen=True, slots=True)
+class LineFacts:
+    """One line of a return's current version: a quantity against one obligation."""
+
+    contract_id: str
+    obligation_id: str
+    period: str
+    quantity: Decimal
+    accepted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """Committed, due to date, delivered and awaiting review, in one unit (or in GBP)."""
+
+    committed: Decimal = ZERO
+    due: Decimal = ZERO
+    delivered: Decimal = ZERO
+    awaiting_review: Decimal = ZERO
+
+    def __add__(self, other: Figures) -> Figures:
+        return Figures(
+            self.committed + other.committed,
+            self.due + other.due,
+            self.delivered + other.delivered,
+            self.awaiting_review + other.awaiting_review,
+        )
+
+    def times(self, rate: Decimal) -> Figures:
+        """The same figures valued at ``rate`` per unit."""
+        return Figures(
+            self.committed * rate,
+            self.due * rate,
+            self.delivered * rate,
+            self.awaiting_review * rate,
+        )
+
+    @property
+    def exact_ratio(self) -> Fraction | None:
+        """Delivered over due to date, exactly; None while nothing is due."""
+        return exact_ratio(self.delivered, self.due)
+
+    @property
+    def ratio(self) -> Decimal | None:
+        """Delivered over due to date, to four places; None while nothing is due."""
+        return rounded(self.exact_ratio)
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Figures over some obligations: in their unit, and in GBP over those that are valued."""
+
+    units: Figures = field(default_factory=Figures)
+    gbp: Figures = field(default_factory=Figures)
+    obligations: int = 0
+    valued: int = 0
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(
+            self.units + other.units,
+            self.gbp + other.gbp,
+            self.obligations + other.obligations,
+            self.valued + other.valued,
+        )
+
+    @property
+    def fully_valued(self) -> bool:
+        """Every obligation counted has a proxy value, so the GBP figures are complete."""
+        return self.valued == self.obligations
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureLine:
+    """One measure (in one unit) within a group of a breakdown."""
+
+    measure: str
+    unit: str
+    tally: Tally
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """One group of a breakdown (a theme, a supplier, a quarter...): its measures and GBP."""
+
+    key: str
+    measures: tuple[MeasureLine, ...]
+
+    @property
+    def total(self) -> Tally:
+        """The group's GBP figures (units are per measure: they are never added across)."""
+        total = Tally()
+        for line in self.measures:
+            total += Tally(Figures(), line.tally.gbp, line.tally.obligations, line.tally.valued)
+        return total
+
+
+class Dimension(enum.StrEnum):
+    """What a breakdown groups by."""
+
+    MEASURE = "measure"
+    OUTCOME = "outcome"
+    THEME = "theme"
+    SUPPLIER = "supplier"
+    BUYER = "buyer"
+    PLACE = "place"
+    YEAR = "year"
+    QUARTER = "quarter"
+
+    @property
+    def by_period(self) -> bool:
+        """Grouped by time: each quarter's target and delivery stand on their own."""
+        return self in (Dimension.YEAR, Dimension.QUARTER)
+
+
+class Portfolio:
+    """An organisation's contracts with everything needed to report on them, as of a day."""
+
+    def __init__(
+        self,
+        contracts: Sequence[ContractFacts],
+        obligations: Sequence[ObligationFacts],
+        lines: Sequence[LineFacts],
+        *,
+        proxy_values: Mapping[tuple[str, str], Decimal],
+        as_of: date,
+        open_alerts: Mapping[str, int] | None = None,
+    ) -> None:
+        self.contracts = list(contracts)
+        self._contracts = {c.contract_id: c for c in self.contracts}
+        # Obligations of contracts the portfolio does not hold are not reported on.
+        self.obligations = [ob for ob in obligations if ob.contract_id in self._contracts]
+        self.proxy_values = proxy_values
+        self.as_of = as_of
+        self.open_alerts = dict(open_alerts or {})
+        self._delivered: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
+        self._pending: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
+        self._accepted_periods: dict[str, set[str]] = defaultdict(set)
+        for line in lines:
+            into = self._delivered if line.accepted else self._pending
+            key = (line.contract_id, line.obligation_id)
+            into[key][line.period] = into[key].get(line.period, ZERO) + line.quantity
+            if line.accepted:
+                self._accepted_periods[line.contract_id].add(line.period)
+
+    def contract(self, contract_id: str) -> ContractFacts:
+        """One contract of the portfolio."""
+        return self._contracts[contract_id]
+
+    def to_date(self, contract: ContractFacts, period: str) -> bool:
+        """Whether ``period``'s target is due by the report's day (see the module's rules)."""
+        return (
+            contract.due_on(period) < self.as_of
+            or period in self._accepted_periods[contract.contract_id]
+        )
+
+    def rate(self, ob: ObligationFacts) -> Decimal | None:
+        """GBP per unit for an obligation: pinned at award, else the framework's loaded table."""
+        if ob.proxy_gbp_per_unit is not None:
+            return ob.proxy_gbp_per_unit
+        return self.proxy_values.get((self.contract(ob.contract_id).framework_version, ob.measure))
+
+    def delivered(self, ob: ObligationFacts) -> Mapping[str, Decimal]:
+        """Accepted quantities by period."""
+        return self._delivered.get((ob.contract_id, ob.obligation_id), {})
+
+    def pending(self, ob: ObligationFacts) -> Mapping[str, Decimal]:
+        """Quantities of returns awaiting review, by period."""
+        return self._pending.get((ob.contract_id, ob.obligation_id), {})
+
+    def periods_of(self, ob: ObligationFacts) -> list[str]:
+        """Every quarter with a target or a returned line."""
+        return sorted({*ob.targets, *self.delivered(ob), *self.pending(ob)})
+
+    def in_period(self, ob: ObligationFacts, period: str) -> Figures:
+        """One obligation's figures for one quarter alone."""
+        target = ob.targets.get(period, ZERO)
+        due = target if self.to_date(self.contract(ob.contract_id), period) else ZERO
+        return Figures(
+            target, due, self.delivered(ob).get(period, ZERO), self.pending(ob).get(period, ZERO)
+        )
+
+    def figures(self, ob: ObligationFacts, periods: Iterable[str] | None = None) -> Figures:
+        """One obligation's figures over ``periods`` (every quarter by default)."""
+        total = Figures()
+        for period in self.periods_of(ob) if periods is None else periods:
+            total += self.in_period(ob, period)
+        return total
+
+    def tally(self, ob: ObligationFacts, figures: Figures) -> Tally:
+        """Figures of one obligation, valued in GBP when it has a proxy value."""
+        rate = self.rate(ob)
+        if rate is None:
+            return Tally(figures, Figures(), 1, 0)
+        return Tally(figures, figures.times(rate), 1, 1)
+
+    def place_of(self, ob: ObligationFacts) -> str:
+        """Where the obligation is delivered (see the module's rules)."""
+        if ob.place:
+            return ob.place
+        places = self.contract(ob.contract_id).places
+        return places[0] if len(places) == 1 else PLACE_NOT_STATED
+
+    def breakdown(self, dimension: Dimension) -> list[Group]:
+        """Committed against delivered grouped by ``dimension``, each group by measure."""
+        cells: dict[str, dict[tuple[str, str], _Cell]] = defaultdict(lambda: defaultdict(_Cell))
+        for ob in self.obligations:
+            if dimension.by_period:
+                for period in self.periods_of(ob):
+                    key = period if dimension is Dimension.QUARTER else financial_year(period)
+                    cells[key][(ob.measure, ob.unit)].add(self, ob, self.in_period(ob, period))
+            else:
+                key = self._key(dimension, ob)
+                cells[key][(ob.measure, ob.unit)].add(self, ob, self.figures(ob))
+        return [
+            Group(
+                key,
+                tuple(
+                    MeasureLine(measure, unit, cell.tally())
+                    for (measure, unit), cell in sorted(
+                        measures.items(), key=lambda item: (natural_key(item[0][0]), item[0][1])
+                    )
+                ),
+            )
+            for key, measures in sorted(
+                cells.items(), key=lambda item: _group_order(dimension, item[0])
+            )
+        ]
+
+    def _key(self, dimension: Dimension, ob: ObligationFacts) -> str:
+        keys: dict[Dimension, Callable[[ObligationFacts], str]] = {
+            Dimension.MEASURE: lambda o: o.measure,
+            Dimension.OUTCOME: lambda o: o.outcome,
+            Dimension.THEME: lambda o: o.theme,
+            Dimension.SUPPLIER: lambda o: self.contract(o.contract_id).supplier,
+            Dimension.BUYER: lambda o: self.contract(o.contract_id).buyer,
+            Dimension.PLACE: self.place_of,
+        }
+        return keys[dimension](ob)
+
+    def valued(self, obligations: Iterable[ObligationFacts]) -> Tally:
+        """GBP over ``obligations``, and how many of them are valued (units are not added)."""
+        total = Tally()
+        for ob in obligations:
+            tally = self.tally(ob, self.figures(ob))
+            total += Tally(Figures(), tally.gbp, 1, tally.valued)
+        return total
+
+    def totals(self) -> Tally:
+        """GBP over the whole portfolio."""
+        return self.valued(self.obligations)
+
+    def delivered_total(self) -> Decimal:
+        """Every accepted unit in the portfolio, whatever its measure (for reconciliation)."""
+        return sum((sum(self.delivered(ob).values(), ZERO) for ob in self.obligations), ZERO)
+
+    def summaries(self) -> list[ContractSummary]:
+        """One summary per contract, in reference order."""
+        by_contract: dict[str, list[ObligationFacts]] = defaultdict(list)
+        for ob in self.obligations:
+            by_contract[ob.contract_id].append(ob)
+        return [
+            ContractSummary.of(self, contract, by_contract.get(contract.contract_id, []))
+            for contract in sorted(self.contracts, key=lambda c: (c.reference, c.contract_id))
+        ]
+
+    def league_table(self) -> list[Standing]:
+        """Suppliers ranked by delivery ratio (ties share a rank; no ratio ranks last)."""
+        by_supplier: dict[str, list[ObligationFacts]] = defaultdict(list)
+        contracts: dict[str, set[str]] = defaultdict(set)
+        for contract in self.contracts:
+            contracts[contract.supplier].add(contract.contract_id)
+        for ob in self.obligations:
+            by_supplier[self.contract(ob.contract_id).supplier].append(ob)
+        standings = [
+            Standing.of(self, supplier, len(contracts[supplier]), by_supplier.get(supplier, []))
+            for supplier in contracts
+        ]
+        standings.sort(
+            key=lambda s: (s.delivery_ratio is None, -(s.delivery_ratio or ZERO), s.supplier)
+        )
+        ranked: list[Standing] = []
+        for i, standing in enumerate(standings):
+            tied = bool(ranked) and ranked[-1].delivery_ratio == standing.delivery_ratio
+            ranked.append(standing.ranked(ranked[-1].rank if tied else i + 1))
+        return ranked
+
+
+class _Cell:
+    """Accumulates one measure's figures in one group, counting each obligation once."""
+
+    def __init__(self) -> None:
+        self.units = Figures()
+        self.gbp = Figures()
+        self.obligations: set[tuple[str, str]] = set()
+        self.valued: set[tuple[str, str]] = set()
+
+    def add(self, portfolio: Portfolio, ob: ObligationFacts, figures: Figures) -> None:
+        tally = portfolio.tally(ob, figures)
+        self.units += tally.units
+        self.gbp += tally.gbp
+        self.obligations.add((ob.contract_id, ob.obligation_id))
+        if tally.valued:
+            self.valued.add((ob.contract_id, ob.obligation_id))
+
+    def tally(self) -> Tally:
+        return Tally(self.units, self.gbp, len(self.obligations), len(self.valued))
+
+
+def _group_order(dimension: Dimension, key: str) -> tuple[object, ...]:
+    if dimension is Dimension.MEASURE:
+        return natural_key(key)
+    if dimension is Dimension.PLACE:
+        return (key == PLACE_NOT_STATED, key)
+    return (key,)
+
+
+def delivery_ratio(portfolio: Portfolio, obligations: Iterable[ObligationFacts]) -> Decimal | None:
+    """The mean of each obligation's ratio to date, capped at 1; None when nothing is due."""
+    ratios = [
+        min(r, ONE) for ob in obligations if (r := portfolio.figures(ob).exact_ratio) is not None
+    ]
+    if not ratios:
+        return None
+    return rounded(sum(ratios, Fraction(0)) / len(ratios))
+
+
+def on_track(portfolio: Portfolio, obligations: Iterable[ObligationFacts]) -> tuple[int, int]:
+    """(obligations with something due, of which on track)."""
+    ratios = [r for ob in obligations if (r := portfolio.figures(ob).exact_ratio) is not None]
+    return len(ratios), sum(1 for r in ratios if r >= Fraction(ON_TRACK))
+
+
+@dataclass(frozen=True, slots=True)
+class ContractSummary:
+    """One contract's line in a portfolio."""
+
+    contract: ContractFacts
+    obligations: int
+    assessed: int  # obligations with something due to date
+    on_track: int
+    delivery_ratio: Decimal | None
+    gbp: Tally
+    open_alerts: int
+
+    @classmethod
+    def of(
+        cls, portfolio: Portfolio, contract: ContractFacts, obligations: Sequence[ObligationFacts]
+    ) -> ContractSummary:
+        """Summarise one contract's obligations."""
+        assessed, good = on_track(portfolio, obligations)
+        gbp = portfolio.valued(obligations)
+        return cls(
+            contract=contract,
+            obligations=len(obligations),
+            assessed=assessed,
+            on_track=good,
+            delivery_ratio=delivery_ratio(portfolio, obligations),
+            gbp=gbp,
+            open_alerts=portfolio.open_alerts.get(contract.contract_id, 0),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """A supplier's line in the league table."""
+
+    supplier: str
+    contracts: int
+    obligations: int
+    assessed: int
+    on_track: int
+    delivery_ratio: Decimal | None
+    gbp: Tally
+    rank: int = 0
+
+    @classmethod
+    def of(
+        cls,
+        portfolio: Portfolio,
+        supplier: str,
+        contracts: int,
+        obligations: Sequence[ObligationFacts],
+    ) -> Standing:
+        """A supplier's standing over its obligations in the portfolio."""
+        assessed, good = on_track(portfolio, obligations)
+        gbp = portfolio.valued(obligations)
+        return cls(
+            supplier=supplier,
+            contracts=contracts,
+            obligations=len(obligations),
+            assessed=assessed,
+            on_track=good,
+            delivery_ratio=delivery_ratio(portfolio, obligations),
+            gbp=gbp,
+        )
+
+    def ranked(self, rank: int) -> Standing:
+        """The same standing at ``rank``."""
+        return Standing(
+            self.supplier,
+            self.contracts,
+            self.obligations,
+            self.assessed,
+            self.on_track,
+            self.delivery_ratio,
+            self.gbp,
+            rank,
+        )

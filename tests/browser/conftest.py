@@ -1,0 +1,361 @@
+"""The portal in a real browser: Debian's Chromium driven by Playwright, against the four services
+running as processes (as in tests/e2e), with reporting serving the portal under /ui.
+
+Screenshots of each main screen go to ``SVL_SCREENSHOT_DIR`` when it is set, else to a temporary
+folder of the session (its path is printed at the end of the run).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
+from svledger.bus import SERVICES
+from svledger.migrate import upgrade
+from svledger.periods import Quarter
+
+from tests.conftest import bearer
+from tests.e2e.conftest import probe_ready, start_service
+from tests.harness import NatsServer, eventually, free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PORTAL_FACTORY = "reporting.portal.app:create_app"
+OIDC_ISSUER = "https://login.example.test/realms/svl"
+OIDC_CLIENT_ID = "svl-portal"
+
+# The services answer in milliseconds, but events cross NATS between them and CI machines are
+# busy: allow for that.
+expect.set_options(timeout=30_000)
+
+
+@dataclass
+class Portal:
+    """The running system: each service's base URL, logs, and where screenshots go."""
+
+    urls: dict[str, str]
+    logs: dict[str, Path]
+    screenshots: Path
+
+    @property
+    def ui(self) -> str:
+        """The portal's address."""
+        return f"{self.urls['reporting']}/ui/"
+
+    def client(self, service: str) -> httpx.AsyncClient:
+        """An HTTP client for one service's API."""
+        return httpx.AsyncClient(base_url=self.urls[service], timeout=10)
+
+
+@dataclass
+class Parties:
+    """A buyer and a supplier of this test's own, so tests sharing the system never meet."""
+
+    buyer: str
+    supplier: str
+    vcfse: str
+
+    def headers(self, who: str) -> dict[str, str]:
+        """Bearer headers for the buyer or the supplier."""
+        organisation = getattr(self, who)
+        role = {"buyer": "buyer", "supplier": "supplier", "vcfse": "vcfse"}[who]
+        return bearer(organisation, role, subject=f"{role}@{organisation}")
+
+
+def start_portal(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """Reporting with the portal mounted, under uvicorn."""
+    command = [sys.executable, "-m", "uvicorn", "--factory", PORTAL_FACTORY]
+    command += ["--host", "127.0.0.1", "--port", str(port)]
+    return subprocess.Popen(command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Where the screenshots of the main screens go."""
+    chosen = os.environ.get("SVL_SCREENSHOT_DIR")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    yield folder
+    print(f"\nportal screenshots: {folder}")
+
+
+@pytest.fixture(scope="session")
+async def portal(screenshot_dir: Path) -> AsyncIterator[Portal]:
+    """NATS and the four services as processes, on SQLite, once for the browser tests."""
+    # A folder of our own: pytest prunes old basetemp folders, even under a running session.
+    root = Path(tempfile.mkdtemp(prefix="svl-portal-"))
+    nats = NatsServer(root / "nats")
+    nats.start()
+    urls = {service: f"http://127.0.0.1:{free_port()}" for service in SERVICES}
+    env = dict(os.environ)
+    env.update(
+        SVL_NATS_URL=nats.url,
+        SVL_ENVIRONMENT="test",
+        SVL_LOG_JSON="true",
+        SVL_CORS_ORIGINS=json.dumps([urls["reporting"]]),
+        # An identity provider that only exists inside the browser tests (see test_sign_in).
+        SVL_PORTAL_OIDC_ISSUER=OIDC_ISSUER,
+        SVL_PORTAL_OIDC_CLIENT_ID=OIDC_CLIENT_ID,
+    )
+    for service in SERVICES:
+        env[f"SVL_PORTAL_{service.upper()}_URL"] = urls[service]
+        database = f"sqlite+aiosqlite:///{root / f'{service}.db'}"
+        upgrade(service, database)
+        env[f"SVL_{service.upper()}_DATABASE_URL"] = database
+    logs = {service: root / f"{service}.log" for service in SERVICES}
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        for service in SERVICES:
+            port = int(urls[service].rsplit(":", 1)[1])
+            if service == "reporting":
+                processes[service] = start_portal(port, env, logs[service])
+            else:
+                processes[service] = start_service(service, port, env, logs[service])
+        for service, process in processes.items():
+            await eventually(
+                functools.partial(probe_ready, urls[service], process, logs[service]),
+                until=lambda status: status == 200,
+                timeout_s=90,
+                what=f"{service} to be ready",
+            )
+        yield Portal(urls, logs, screenshot_dir)
+    finally:
+        for process in processes.values():
+            process.terminate()
+        for process in processes.values():
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        nats.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's Chromium, installed by `make browser` (tools/ensure-chromium)."""
+    if not CHROMIUM.exists():
+        pytest.skip("the browser tests need Debian's Chromium: run `make browser`")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+async def browser(chromium: Path) -> AsyncIterator[Browser]:
+    """Chromium, headless; Playwright's own browser download is never used."""
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        await launched.close()
+
+
+@dataclass
+class BrowserErrors:
+    """Uncaught script errors and Content-Security-Policy refusals seen by a page."""
+
+    seen: list[str]
+
+
+@pytest.fixture
+async def context_errors() -> BrowserErrors:
+    """Collects what went wrong in the pages of one test."""
+    return BrowserErrors([])
+
+
+PageFactory = Callable[..., Awaitable[Page]]
+
+
+@pytest.fixture
+async def new_page(browser: Browser, context_errors: BrowserErrors) -> AsyncIterator[PageFactory]:
+    """Opens pages (one per person in the test), each in a context of its own."""
+    contexts = []
+
+    async def open_page(width: int = 1280, height: int = 900) -> Page:
+        context = await browser.new_context(
+            viewport={"width": width, "height": height}, locale="en-GB", timezone_id="Europe/London"
+        )
+        contexts.append(context)
+        page = await context.new_page()
+        page.on("pageerror", lambda error: context_errors.seen.append(f"script error: {error}"))
+        page.on(
+            "console",
+            lambda message: (
+                context_errors.seen.append(f"console: {message.text}")
+                if message.type == "error" and "Content Security Policy" in message.text
+                else None
+            ),
+        )
+        return page
+
+    yield open_page
+    for context in contexts:
+        await context.close()
+    assert context_errors.seen == [], context_errors.seen
+
+
+@pytest.fixture
+def parties() -> Parties:
+    """Organisations of this test's own."""
+    suffix = uuid.uuid4().hex[:8]
+    return Parties(buyer=f"council-{suffix}", supplier=f"acme-{suffix}", vcfse=f"foodbank-{suffix}")
+
+
+# ---- what a test does as a person --------------------------------------------------------------
+
+
+async def sign_in(page: Page, portal: Portal, organisation: str, role: str) -> None:
+    """The development sign-in, as a person would use it."""
+    await page.goto(f"{portal.ui}#/sign-in")
+    await expect(page.get_by_role("heading", name="Sign in", exact=True)).to_be_visible()
+    await page.get_by_label("Organisation", exact=True).fill(organisation)
+    await page.get_by_label("Role", exact=True).select_option(role)
+    await page.get_by_label("Your user id (optional)").fill(f"{role}@{organisation}")
+    await page.get_by_role("button", name="Sign in", exact=True).click()
+    await expect(page.get_by_text(f"Signed in as {role}@{organisation}")).to_be_visible()
+    # The first screen is drawn once its heading takes focus.
+    await expect(page.get_by_role("heading", level=1)).to_be_focused()
+
+
+async def screenshot(page: Page, portal: Portal, name: str) -> Path:
+    """A full-page screenshot of the screen as it stands, after checking accessibility basics."""
+    await assert_accessibility_basics(page)
+    path = portal.screenshots / f"{name}.png"
+    await page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+ACCESSIBILITY_CHECK = Path(__file__).with_name("accessibility.js").read_text()
+
+
+async def assert_accessibility_basics(page: Page) -> None:
+    """WCAG basics on the current screen: names for controls, images and links, one h1,
+    headings in order, unique ids, a page language, and text contrast of at least 4.5:1
+    (3:1 for large text). axe-core is not a dependency; this checks the same basics."""
+    problems: list[str] = await page.evaluate(ACCESSIBILITY_CHECK)
+    assert problems == [], "\n".join(problems)
+
+
+# ---- arranging data through the APIs -------------------------------------------------------------
+
+
+def current_quarter(today: date | None = None) -> Quarter:
+    """The financial-year quarter running today: it has started, so a return can be made."""
+    return Quarter.containing(today or date.today())
+
+
+async def register_contract(
+    portal: Portal,
+    parties: Parties,
+    obligations: list[dict[str, Any]],
+    reference: str = "CW-2026-001",
+    title: str = "Highways maintenance",
+) -> dict[str, Any]:
+    """A contract the buyer let, starting this quarter, once measurement knows it."""
+    quarter = current_quarter()
+    async with portal.client("commitments") as commitments:
+        created = await commitments.post(
+            "/contracts",
+            headers=parties.headers("buyer"),
+            json={
+                "reference": reference,
+                "title": title,
+                "supplier": parties.supplier,
+                "starts_on": quarter.starts.isoformat(),
+                "ends_on": (quarter.starts + timedelta(days=364)).isoformat(),
+                "value_gbp": "1200000",
+                "places": ["Liverpool"],
+                "obligations": obligations,
+            },
+        )
+    assert created.status_code == 201, created.text
+    contract: dict[str, Any] = created.json()
+    await schedule_of(portal, parties, contract["contract_id"])
+    return contract
+
+
+async def schedule_of(portal: Portal, parties: Parties, contract_id: str) -> dict[str, Any]:
+    """The contract's return schedule, once measurement has learned the contract."""
+
+    async def probe() -> dict[str, Any] | None:
+        async with portal.client("measurement") as measurement:
+            found = await measurement.get(
+                f"/contracts/{contract_id}/schedule", headers=parties.headers("supplier")
+            )
+        return found.json() if found.status_code == 200 else None
+
+    schedule = await eventually(probe, what="measurement to learn the contract")
+    assert schedule is not None
+    return schedule
+
+
+async def reporting_progress(
+    portal: Portal, parties: Parties, contract_id: str, *, assessed: bool
+) -> dict[str, Any]:
+    """The contract's progress in reporting, once it has (or has not yet) an assessment."""
+
+    async def probe() -> dict[str, Any] | None:
+        async with portal.client("reporting") as reporting:
+            found = await reporting.get(
+                f"/contracts/{contract_id}/progress", headers=parties.headers("buyer")
+            )
+        return found.json() if found.status_code == 200 else None
+
+    def ready(progress: dict[str, Any] | None) -> bool:
+        if progress is None:
+            return False
+        delivered = [o["delivered_to_date"] for o in progress["obligations"]]
+        return all(d is not None for d in delivered) if assessed else True
+
+    progress = await eventually(probe, until=ready, what="reporting to show the contract")
+    assert progress is not None
+    return progress
+
+
+async def brokerage_knows_obligations(portal: Portal, parties: Parties) -> list[dict[str, Any]]:
+    """What the supplier owes, once the brokerage has learned its contracts."""
+
+    async def probe() -> list[dict[str, Any]]:
+        async with portal.client("brokerage") as brokerage:
+            found = await brokerage.get("/obligations", headers=parties.headers("supplier"))
+        return list(found.json()) if found.status_code == 200 else []
+
+    return await eventually(probe, what="the brokerage to learn what the supplier owes")
+
+
+async def portfolio_delivered(
+    portal: Portal, parties: Parties, measure: str, delivered: str
+) -> None:
+    """Wait until the buyer's portfolio by theme counts ``delivered`` of ``measure``."""
+
+    async def probe() -> list[str]:
+        async with portal.client("reporting") as reporting:
+            found = await reporting.get("/portfolio/by/theme", headers=parties.headers("buyer"))
+        if found.status_code != 200:
+            return []
+        groups = found.json()["groups"]
+        return [m["delivered"] for g in groups for m in g["measures"] if m["measure"] == measure]
+
+    await eventually(probe, until=lambda d: d == [delivered], what=f"{measure} delivered")

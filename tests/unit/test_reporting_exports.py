@@ -1,0 +1,126 @@
+"""CSV and XLSX exports: figures exact, text that a spreadsheet could run never run."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+from reporting.adapters.exports import neutralise, to_csv, to_xlsx
+from reporting.api.rendering import file_name
+from reporting.domain.report import (
+    Cell,
+    Freshness,
+    Mark,
+    Tabular,
+    day,
+    figure,
+    flag,
+    integer,
+    text,
+)
+
+FRESHNESS = Freshness(
+    datetime(2027, 1, 15, 12, tzinfo=UTC),
+    (Mark("reporting-contracts", "SVL_COMMITMENTS", 42, datetime(2027, 1, 14, tzinfo=UTC)),),
+)
+
+
+def report(*rows: dict[str, Cell]) -> Tabular:
+    return Tabular(
+        "test",
+        "Test: a report [1]",
+        (
+            text("name", "Name"),
+            figure("amount", "Amount"),
+            integer("count", "Count"),
+            day("on", "On"),
+            flag("ok", "OK"),
+        ),
+        list(rows),
+        FRESHNESS,
+        notes=("-a note that starts like a formula",),
+    )
+
+
+@pytest.mark.parametrize(
+    "dangerous",
+    ["=1+1", "+44 151", "-2", "@SUM(A1)", "\tTAB", "\rCR", '=HYPERLINK("http://x","y")'],
+)
+def test_text_a_spreadsheet_could_run_is_neutralised_in_csv(dangerous: str) -> None:
+    out = to_csv(report({"name": dangerous, "amount": Decimal("-5.5")}))
+
+    [heading, row] = list(csv.reader(io.StringIO(out.decode("utf-8-sig"), newline="")))
+    assert heading == ["Name", "Amount", "Count", "On", "OK"]
+    assert row[0] == "'" + dangerous
+    assert row[1] == "-5.5"  # a figure is a figure, not text that could be a formula
+
+
+def test_harmless_text_is_left_alone() -> None:
+    assert neutralise("Wirral Council") == "Wirral Council"
+    assert neutralise("") == ""
+    assert neutralise("a=b") == "a=b"
+
+
+def test_csv_writes_figures_dates_and_flags_plainly() -> None:
+    out = to_csv(
+        report(
+            {
+                "name": "x",
+                "amount": Decimal("1250000.0000"),
+                "count": 3,
+                "on": date(2026, 7, 1),
+                "ok": True,
+            },
+            {"name": "y", "amount": None, "count": None, "on": None, "ok": False},
+        )
+    )
+
+    assert out.startswith("\ufeff".encode())  # so Excel reads UTF-8
+    rows = list(csv.reader(io.StringIO(out.decode("utf-8-sig"), newline="")))
+    assert rows[1:] == [["x", "1250000", "3", "2026-07-01", "true"], ["y", "", "", "", "false"]]
+
+
+def test_xlsx_keeps_formula_like_text_as_text_marked_as_such() -> None:
+    out = to_xlsx(report({"name": "=1+1"}, {"name": "plain"}))
+
+    sheet = load_workbook(io.BytesIO(out)).worksheets[0]
+    dangerous, plain = sheet["A2"], sheet["A3"]
+    assert (dangerous.value, dangerous.data_type, dangerous.quotePrefix) == ("=1+1", "s", True)
+    assert (plain.value, plain.quotePrefix) == ("plain", False)
+    with zipfile.ZipFile(io.BytesIO(out)) as archive:
+        assert "<f>" not in archive.read("xl/worksheets/sheet1.xml").decode()
+
+
+def test_xlsx_figures_are_numbers_whose_stored_digits_are_exact() -> None:
+    exact = Decimal("12345678901234.5678")  # more digits than a float keeps
+    out = to_xlsx(report({"name": "x", "amount": exact, "count": 2, "on": date(2026, 7, 1)}))
+
+    with zipfile.ZipFile(io.BytesIO(out)) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<v>12345678901234.5678</v>" in xml
+    sheet = load_workbook(io.BytesIO(out)).worksheets[0]
+    assert sheet["B2"].data_type == "n"
+    assert sheet["C2"].value == 2
+    assert sheet["D2"].value == datetime(2026, 7, 1)
+
+
+def test_xlsx_says_how_fresh_the_report_is_on_an_about_sheet() -> None:
+    workbook = load_workbook(io.BytesIO(to_xlsx(report())))
+
+    table, about = workbook.worksheets
+    assert table.title == "Test  a report  1"  # characters a sheet name cannot hold are gone
+    lines = [row[0].value for row in about.iter_rows()]
+    assert lines[:2] == ["Test: a report [1]", "As of 2027-01-15T12:00:00+00:00"]
+    assert "reporting-contracts: SVL_COMMITMENTS up to position 42" in str(lines[2])
+    assert about["A4"].value == "-a note that starts like a formula"
+    assert about["A4"].quotePrefix is True
+
+
+def test_a_download_is_named_safely_whatever_the_reference_holds() -> None:
+    assert file_name('kpi-rating-WC/001 "x"\r\nSet-Cookie: a') == "kpi-rating-WC-001-x-Set-Cookie-a"
+    assert file_name("///") == "report"
