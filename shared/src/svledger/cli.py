@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -17,6 +18,8 @@ from svledger.settings import ServiceSettings
 app = typer.Typer(help="Social Value Ledger operations.", no_args_is_help=True)
 streams = typer.Typer(help="JetStream streams and consumers.", no_args_is_help=True)
 app.add_typer(streams, name="streams")
+ocds = typer.Typer(help="OCDS release packages.", no_args_is_help=True)
+app.add_typer(ocds, name="ocds")
 console = Console()
 
 DEFAULT_PORTS = {"commitments": 8101, "measurement": 8102, "brokerage": 8103, "reporting": 8104}
@@ -75,6 +78,18 @@ def _declared_consumers() -> list[ConsumerSpec]:
         module = importlib.import_module(f"{service}.consumers")
         specs.extend(c.spec for c in getattr(module, "CONSUMERS", ()))
     return specs
+
+
+@ocds.command("validate")
+def ocds_validate(
+    packages: Annotated[
+        list[Path], typer.Argument(help="OCDS release package files (JSON)", exists=True)
+    ],
+) -> None:
+    """Check release packages before publishing: OCDS 1.1.5 with the metrics extension, offline."""
+    from reporting.cli import validate_ocds
+
+    validate_ocds(packages)
 
 
 @app.command()
