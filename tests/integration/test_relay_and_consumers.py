@@ -14,7 +14,7 @@ from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 from sqlalchemy import select
 from svledger.bus import ConsumerSpec, connect, provision, service_stream
-from svledger.consumers import Consumer, ConsumerRunner, Outcome, apply_once
+from svledger.consumers import Consumer, ConsumerRunner, Outcome, apply_batch, apply_once
 from svledger.database import Database
 from svledger.envelope import EventEnvelope, Metadata, NewEvent
 from svledger.eventstore import EventStore, StoreTransaction
@@ -220,6 +220,22 @@ async def test_a_redelivered_event_is_applied_once(store: EventStore) -> None:
     assert await store.count() == 2
 
 
+async def test_a_batch_moves_each_stream_once_and_replays_as_duplicates(store: EventStore) -> None:
+    consumer = counting_consumer("test-batch")
+    batch = [awarded("contract-1", 1, 1), awarded("contract-2", 1, 2), awarded("contract-1", 2, 3)]
+    batch += [awarded("contract-1", 4, 4)]  # version 3 never came
+
+    assert await apply_batch(store, consumer, batch) == [
+        Outcome.APPLIED,
+        Outcome.APPLIED,
+        Outcome.APPLIED,
+        Outcome.EARLY,
+    ]
+    assert await apply_batch(store, consumer, batch[:3]) == [Outcome.DUPLICATE] * 3
+    assert await apply_once(store, consumer, awarded("contract-1", 3, 5)) is Outcome.APPLIED
+    assert await store.count() == 4
+
+
 async def publish_envelope(js: JetStreamContext, envelope: EventEnvelope) -> None:
     await js.publish(
         f"svl.commitments.contract.{envelope.type}", json.dumps(envelope.as_json()).encode()
@@ -278,6 +294,30 @@ async def test_a_poison_event_is_dead_lettered_and_signalled_after_bounded_attem
     assert signals[0]["consumer"] == "test-poison"
     assert "cannot handle this one" in str(signals[0]["error"])
     assert await store.count() == 0
+
+
+async def test_a_poison_event_in_a_batch_holds_back_nothing_behind_it(
+    store: EventStore, bus: Bus
+) -> None:
+    consumer = counting_consumer("test-poison-batch", fail_on=3)
+    await provision(bus.js, consumers=[consumer.spec])
+    events = [awarded(f"contract-{n}", 1, n) for n in range(1, 7)]
+    for envelope in events:  # all waiting before the runner starts: one fetch, one batch
+        await publish_envelope(bus.js, envelope)
+    runner = ConsumerRunner(store, bus.nc, consumer, fetch_timeout_s=0.2)
+    running = asyncio.create_task(runner.run())
+
+    await eventually(store.count, until=lambda n: n == 5, what="the five good events applied")
+    await eventually(
+        lambda: bus.js.consumer_info(STREAM, consumer.name),
+        until=lambda i: i.num_pending == 0 and i.num_ack_pending == 0,
+        what="the poison event dead-lettered and every delivery settled",
+    )
+    runner.stop()
+    running.cancel()
+    assert await store.count() == 5
+    assert runner.applied == 5
+    assert runner.dead_lettered == 1
 
 
 async def _length(items: list[dict[str, object]]) -> int:

@@ -7,14 +7,18 @@ SQLite. Migrations spell the same shape as :data:`QUANTITY_DDL`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, DateTime, Dialect, Numeric, String, Table
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, DateTime, Dialect, Executable, Numeric, String, Table
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
+from sqlalchemy.sql.elements import KeyedColumnElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 SCALE = 4
@@ -77,6 +81,46 @@ def quantity_ddl() -> TypeEngine[Any]:
     return Numeric(PRECISION, SCALE).with_variant(String(40), "sqlite")
 
 
+# The row an upsert proposes (``excluded``), for conditions on the row it would replace.
+Proposed = ReadOnlyColumnCollection[str, KeyedColumnElement[Any]]
+Condition = ColumnElement[bool] | Callable[[Proposed], ColumnElement[bool]]
+
+
+def _build(
+    dialect: str,
+    table: Table,
+    key: tuple[str, ...],
+    update: tuple[str, ...],
+    where: Condition | None,
+) -> Executable:
+    insert = pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+    if not update:
+        return insert.on_conflict_do_nothing(index_elements=list(key))
+    condition = where(insert.excluded) if callable(where) else where
+    return insert.on_conflict_do_update(
+        index_elements=list(key), set_={c: insert.excluded[c] for c in update}, where=condition
+    )
+
+
+# Statements whose condition, if any, is a function of the proposed row: built once each.
+_cached = lru_cache(maxsize=512)(_build)
+
+
+def _statement(
+    conn: AsyncConnection,
+    table: Table,
+    names: Sequence[str],
+    *,
+    key: Sequence[str],
+    update: Sequence[str] | None,
+    where: Condition | None,
+) -> Executable:
+    """The upsert for rows with columns ``names``; values come as execute parameters."""
+    columns = tuple(c for c in names if c not in key) if update is None else tuple(update)
+    build = _cached if where is None or callable(where) else _build
+    return build(conn.dialect.name, table, tuple(key), columns, where)
+
+
 async def upsert(
     conn: AsyncConnection,
     table: Table,
@@ -84,20 +128,30 @@ async def upsert(
     *,
     key: Sequence[str],
     update: Sequence[str] | None = None,
-    where: ColumnElement[bool] | None = None,
+    where: Condition | None = None,
 ) -> None:
     """Insert a row, or on a clash of ``key`` set the ``update`` columns (all others when
-    None, nothing when empty) - if ``where`` holds for the existing row."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(table).values(**values)
-    columns = [c for c in values if c not in key] if update is None else list(update)
-    if not columns:
-        await conn.execute(insert.on_conflict_do_nothing(index_elements=list(key)))
+    None, nothing when empty) - if ``where`` holds for the existing row.
+
+    Give ``where`` as a function of the proposed row (``lambda new: table.c.n < new.n``, a
+    module-level function) rather than as an expression holding values, and the statement is
+    compiled once for every call instead of on each one: consumers write a row per event.
+    """
+    statement = _statement(conn, table, list(values), key=key, update=update, where=where)
+    await conn.execute(statement, dict(values))
+
+
+async def upsert_many(
+    conn: AsyncConnection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    key: Sequence[str],
+    update: Sequence[str] | None = None,
+    where: Callable[[Proposed], ColumnElement[bool]] | None = None,
+) -> None:
+    """:func:`upsert` for rows of one shape, sent in one round trip (``executemany``)."""
+    if not rows:
         return
-    await conn.execute(
-        insert.on_conflict_do_update(
-            index_elements=list(key),
-            set_={c: insert.excluded[c] for c in columns},
-            where=where,
-        )
-    )
+    statement = _statement(conn, table, list(rows[0]), key=key, update=update, where=where)
+    await conn.execute(statement, [dict(row) for row in rows])

@@ -15,7 +15,7 @@ import asyncio
 import enum
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from nats.aio.client import Client as NATS
@@ -68,29 +68,56 @@ class Consumer:
 
 async def apply_once(store: EventStore, consumer: Consumer, envelope: EventEnvelope) -> Outcome:
     """Apply ``envelope`` unless it was applied before; effect and position commit together."""
-    async with store.transaction() as tx:
-        return await Positions(tx, consumer).apply(envelope)
+    outcomes = await apply_batch(store, consumer, [envelope])
+    return outcomes[0]
 
 
 async def apply_batch(
     store: EventStore, consumer: Consumer, envelopes: Sequence[EventEnvelope]
 ) -> list[Outcome]:
-    """Apply several events in one transaction (rebuilds): all or none of them commit."""
+    """Apply several events in one transaction: all of them commit, or none does."""
     async with store.transaction() as tx:
         positions = Positions(tx, consumer)
-        return [await positions.apply(envelope) for envelope in envelopes]
+        await positions.load({e.stream_id for e in envelopes})
+        outcomes = []
+        for envelope in envelopes:
+            with span(f"{consumer.name} {envelope.type}", envelope.metadata.traceparent, CONSUMER):
+                outcomes.append(await positions.apply(envelope))
+        await positions.save()
+        return outcomes
 
 
 class Positions:
-    """A consumer's applied stream versions, read and moved inside one transaction."""
+    """A consumer's applied stream versions, read and moved inside one transaction.
+
+    Moves are kept in memory and written by :meth:`save`, once per stream however many of
+    its events the transaction applied.
+    """
 
     def __init__(self, tx: StoreTransaction, consumer: Consumer) -> None:
         self.tx = tx
         self.consumer = consumer
-        self._known: dict[str, int | None] = {}
+        self._stored: dict[str, int | None] = {}  # as read from the table
+        self._known: dict[str, int] = {}  # as moved by this transaction
 
-    async def _last(self, stream_id: str) -> int | None:
-        if stream_id not in self._known:
+    async def load(self, stream_ids: Collection[str]) -> None:
+        """Read the positions of several streams at once (a batch's streams)."""
+        wanted = [s for s in stream_ids if s not in self._stored]
+        if not wanted:
+            return
+        rows = await self.tx.conn.execute(
+            select(consumer_positions.c.stream_id, consumer_positions.c.version).where(
+                consumer_positions.c.consumer == self.consumer.name,
+                consumer_positions.c.stream_id.in_(wanted),
+            )
+        )
+        found = {row.stream_id: int(row.version) for row in rows}
+        self._stored.update({s: found.get(s) for s in wanted})
+
+    async def _last(self, stream_id: str) -> int:
+        if stream_id in self._known:
+            return self._known[stream_id]
+        if stream_id not in self._stored:
             row = (
                 await self.tx.conn.execute(
                     select(consumer_positions.c.version).where(
@@ -99,13 +126,12 @@ class Positions:
                     )
                 )
             ).first()
-            self._known[stream_id] = None if row is None else int(row.version)
-        return self._known[stream_id]
+            self._stored[stream_id] = None if row is None else int(row.version)
+        return self._stored[stream_id] or 0
 
     async def apply(self, envelope: EventEnvelope) -> Outcome:
-        """Run the handler if ``envelope`` is the stream's next version, and record it."""
-        stored = await self._last(envelope.stream_id)
-        last = stored or 0
+        """Run the handler if ``envelope`` is the stream's next version, and note the move."""
+        last = await self._last(envelope.stream_id)
         if envelope.stream_version <= last:
             return Outcome.DUPLICATE
         if envelope.stream_version != last + 1:
@@ -113,28 +139,35 @@ class Positions:
         handler = self.consumer.handlers.get(envelope.type)
         if handler is not None:
             await handler(self.tx, envelope)
-        if stored is None:
+        self._known[envelope.stream_id] = envelope.stream_version
+        return Outcome.APPLIED
+
+    async def save(self) -> None:
+        """Write the moved positions; another replica having moved one first fails the lot."""
+        name = self.consumer.name
+        new = [(s, v) for s, v in self._known.items() if self._stored[s] is None]
+        if new:
             await self.tx.conn.execute(
-                consumer_positions.insert().values(
-                    consumer=self.consumer.name,
-                    stream_id=envelope.stream_id,
-                    version=envelope.stream_version,
-                )
+                consumer_positions.insert(),
+                [{"consumer": name, "stream_id": s, "version": v} for s, v in new],
             )
-        else:
+        for stream_id, version in self._known.items():
+            before = self._stored[stream_id]
+            if before is None:
+                continue
             moved = await self.tx.conn.execute(
                 update(consumer_positions)
                 .where(
-                    consumer_positions.c.consumer == self.consumer.name,
-                    consumer_positions.c.stream_id == envelope.stream_id,
-                    consumer_positions.c.version == last,
+                    consumer_positions.c.consumer == name,
+                    consumer_positions.c.stream_id == stream_id,
+                    consumer_positions.c.version == before,
                 )
-                .values(version=envelope.stream_version)
+                .values(version=version)
             )
             if moved.rowcount != 1:
-                raise PositionMoved(envelope.stream_id)
-        self._known[envelope.stream_id] = envelope.stream_version
-        return Outcome.APPLIED
+                raise PositionMoved(stream_id)
+            self._stored[stream_id] = version
+        self._stored.update(new)
 
 
 class ConsumerRunner:
@@ -147,6 +180,7 @@ class ConsumerRunner:
         consumer: Consumer,
         *,
         batch: int = 100,
+        transaction_size: int = 50,
         fetch_timeout_s: float = 1.0,
     ) -> None:
         self.store = store
@@ -154,6 +188,7 @@ class ConsumerRunner:
         self.js: JetStreamContext = nc.jetstream()
         self.consumer = consumer
         self.batch = min(batch, consumer.spec.max_ack_pending)
+        self.transaction_size = max(1, transaction_size)
         self.fetch_timeout_s = fetch_timeout_s
         self.applied = 0
         self.dead_lettered = 0
@@ -174,8 +209,8 @@ class ConsumerRunner:
                     messages = await subscription.fetch(self.batch, timeout=self.fetch_timeout_s)
                 except (NatsTimeoutError, TimeoutError):
                     messages = []
-                for msg in messages:
-                    await self.process(msg)
+                for start in range(0, len(messages), self.transaction_size):
+                    await self.process_batch(messages[start : start + self.transaction_size])
                 failures = 0
             except asyncio.CancelledError:
                 raise
@@ -184,14 +219,33 @@ class ConsumerRunner:
                 log.warning("consumer %s could not fetch, will retry: %s", spec.name, exc)
                 await asyncio.sleep(min(0.2 * 2**failures, 5.0))
 
+    async def process_batch(self, msgs: Sequence[Msg]) -> list[Outcome | None]:
+        """Apply fetched messages in one transaction, then settle each with the server.
+
+        Should anything in the batch fail, the transaction rolls back and each message is
+        applied on its own, so one poison message is isolated and the rest still apply.
+        """
+        if len(msgs) == 1:
+            return [await self.process(msgs[0])]
+        try:
+            envelopes = [EventEnvelope.from_json(json.loads(msg.data)) for msg in msgs]
+            outcomes = await apply_batch(self.store, self.consumer, envelopes)
+        except Exception as exc:
+            log.info("consumer %s applies a batch one by one after: %r", self.consumer.name, exc)
+            return [await self.process(msg) for msg in msgs]
+        settled = [
+            await self._settle(msg, outcome) for msg, outcome in zip(msgs, outcomes, strict=True)
+        ]
+        await self.nc.flush()
+        return settled
+
     async def process(self, msg: Msg) -> Outcome | None:
         """Apply one message and settle it with the server (ack, nak with delay, or term)."""
         spec = self.consumer.spec
         delivered = msg.metadata.num_delivered
         try:
             envelope = EventEnvelope.from_json(json.loads(msg.data))
-            with span(f"{spec.name} {envelope.type}", envelope.metadata.traceparent, CONSUMER):
-                outcome = await apply_once(self.store, self.consumer, envelope)
+            outcome = await apply_once(self.store, self.consumer, envelope)
         except Exception as exc:
             if delivered >= spec.max_deliver:
                 await self._dead_letter(msg, repr(exc))
@@ -206,13 +260,24 @@ class ConsumerRunner:
             )
             await msg.nak(delay=self._backoff(delivered))
             return None
+        settled = await self._settle(msg, outcome)
+        await self.nc.flush()
+        return settled
+
+    async def _settle(self, msg: Msg, outcome: Outcome) -> Outcome | None:
+        """Acknowledge an applied or duplicate event; put back one that came too early.
+
+        Acknowledgements are not awaited one by one (the caller flushes): one that is lost
+        only brings a redelivery, which the positions recognise as a duplicate.
+        """
+        delivered = msg.metadata.num_delivered
         if outcome is Outcome.EARLY:
-            if delivered >= spec.max_deliver:
+            if delivered >= self.consumer.spec.max_deliver:
                 await self._dead_letter(msg, "its predecessor in the stream was never applied")
                 return None
             await msg.nak(delay=self._backoff(delivered))
             return outcome
-        await msg.ack_sync()
+        await msg.ack()
         if outcome is Outcome.APPLIED:
             self.applied += 1
         return outcome

@@ -13,7 +13,7 @@ stream after version n committed, hence got a larger transaction id.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -96,6 +96,19 @@ class StoreTransaction:
         self.store = store
         self.conn = conn
         self.appended: list[EventEnvelope] = []
+        self._at_end: dict[Hashable, Callable[[], Awaitable[None]]] = {}
+
+    def at_end(self, key: Hashable, write: Callable[[], Awaitable[None]]) -> None:
+        """Run ``write`` just before the transaction commits, once per ``key``: a later call
+        with the same key replaces the earlier one. For a write only the last of many events
+        in a transaction needs, such as a consumer's freshness mark."""
+        self._at_end[key] = write
+
+    async def finish(self) -> None:
+        """Run the writes left for the end (the store calls this before committing)."""
+        while self._at_end:
+            _, write = self._at_end.popitem()
+            await write()
 
     async def append(
         self,
@@ -178,6 +191,7 @@ class EventStore:
         async with self.database.writer.begin() as conn:
             tx = StoreTransaction(self, conn)
             yield tx
+            await tx.finish()
         if tx.appended:
             for listener in self._listeners:
                 listener()

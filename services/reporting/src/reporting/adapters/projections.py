@@ -15,9 +15,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import ColumnElement, delete, or_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
-from svledger.columns import upsert
+from svledger.columns import Proposed, upsert, upsert_many
 
 from reporting.adapters.tables import (
     alerts,
@@ -92,10 +92,10 @@ async def record_contract(
         },
         key=("contract_id",),
     )
-    for c in commitments:
-        await upsert(
-            conn,
-            obligations,
+    await upsert_many(
+        conn,
+        obligations,
+        [
             {
                 "contract_id": c.contract_id,
                 "obligation_id": c.obligation_id,
@@ -110,11 +110,19 @@ async def record_contract(
                 "place": c.place,
                 "vcfse_partner": c.vcfse_partner,
                 "proxy_gbp_per_unit": c.proxy_gbp_per_unit,
-            },
-            key=("contract_id", "obligation_id"),
-            update=_COMMITMENT_COLUMNS,
+            }
+            for c in commitments
+        ],
+        key=("contract_id", "obligation_id"),
+        update=_COMMITMENT_COLUMNS,
+    )
+    await conn.execute(
+        delete(obligation_targets).where(
+            obligation_targets.c.contract_id == contract.contract_id,
+            obligation_targets.c.obligation_id.in_([c.obligation_id for c in commitments]),
         )
-        await replace_targets(conn, c.contract_id, c.obligation_id, c.targets)
+    )
+    await _insert_targets(conn, [(c.contract_id, c.obligation_id, c.targets) for c in commitments])
 
 
 async def replace_targets(
@@ -127,19 +135,19 @@ async def replace_targets(
             obligation_targets.c.obligation_id == obligation_id,
         )
     )
-    if targets:
-        await conn.execute(
-            obligation_targets.insert(),
-            [
-                {
-                    "contract_id": contract_id,
-                    "obligation_id": obligation_id,
-                    "period": period,
-                    "target": target,
-                }
-                for period, target in sorted(targets.items())
-            ],
-        )
+    await _insert_targets(conn, [(contract_id, obligation_id, targets)])
+
+
+async def _insert_targets(
+    conn: AsyncConnection, given: Sequence[tuple[str, str, Mapping[str, Decimal]]]
+) -> None:
+    rows = [
+        {"contract_id": contract_id, "obligation_id": obligation_id, "period": p, "target": t}
+        for contract_id, obligation_id, targets in given
+        for p, t in sorted(targets.items())
+    ]
+    if rows:
+        await conn.execute(obligation_targets.insert(), rows)
 
 
 async def record_variation(
@@ -191,16 +199,20 @@ async def record_contract_end(conn: AsyncConnection, end: ContractEnd) -> None:
         )
 
 
+def _same_or_later_period(new: Proposed) -> ColumnElement[bool]:
+    """Only an assessment of the period shown or a later one replaces the one shown."""
+    return or_(
+        obligations.c.last_period_assessed.is_(None),
+        obligations.c.last_period_assessed <= new.last_period_assessed,
+    )
+
+
 async def record_assessment(conn: AsyncConnection, assessment: Assessment) -> None:
     """Show an obligation's latest assessment.
 
     An assessment of an earlier period than the one shown (a past return amended and
     reassessed) does not replace it: the figures shown are cumulative to the latest period.
     """
-    later_or_same = or_(
-        obligations.c.last_period_assessed.is_(None),
-        obligations.c.last_period_assessed <= assessment.period,
-    )
     await upsert(
         conn,
         obligations,
@@ -218,7 +230,7 @@ async def record_assessment(conn: AsyncConnection, assessment: Assessment) -> No
         },
         key=("contract_id", "obligation_id"),
         update=_ASSESSMENT_COLUMNS,
-        where=later_or_same,
+        where=_same_or_later_period,
     )
 
 
@@ -226,13 +238,15 @@ async def record_schedule(
     conn: AsyncConnection, contract_id: str, periods: Sequence[tuple[str, date]]
 ) -> None:
     """A contract's reporting periods and their due dates."""
-    for period, due_on in periods:
-        await upsert(
-            conn,
-            schedule_periods,
-            {"contract_id": contract_id, "period": period, "due_on": due_on, "cancelled": False},
-            key=("contract_id", "period"),
-        )
+    await upsert_many(
+        conn,
+        schedule_periods,
+        [
+            {"contract_id": contract_id, "period": period, "due_on": due_on, "cancelled": False}
+            for period, due_on in periods
+        ],
+        key=("contract_id", "period"),
+    )
 
 
 async def record_periods_cancelled(
@@ -519,5 +533,10 @@ async def record_mark(
             "recorded_at": recorded_at,
         },
         key=("consumer",),
-        where=consumer_marks.c.position < position,
+        where=_newer_mark,
     )
+
+
+def _newer_mark(new: Proposed) -> ColumnElement[bool]:
+    """A mark only moves forward."""
+    return consumer_marks.c.position < new.position

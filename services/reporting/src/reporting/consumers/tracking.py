@@ -3,12 +3,14 @@
 The runner looks a handler up by event type (``handlers.get(type)``) and records an event
 without one as seen. :class:`Tracked` answers that lookup for *every* type with a handler
 that runs the projection (if the type has one) and then moves the consumer's mark, in the same
-transaction, so reports can state the newest event they reflect.
+transaction, so reports can state the newest event they reflect. The mark is written once
+per transaction, for the newest event in it, however many events a batch applies.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from weakref import WeakKeyDictionary
 
 from svledger.bus import ConsumerSpec
 from svledger.consumers import Consumer, Handler
@@ -24,6 +26,7 @@ class Tracked(Mapping[str, Handler]):
     def __init__(self, spec: ConsumerSpec, handlers: Mapping[str, Handler]) -> None:
         self._spec = spec
         self._handlers = dict(handlers)
+        self._newest: WeakKeyDictionary[StoreTransaction, EventEnvelope] = WeakKeyDictionary()
 
     def __getitem__(self, event_type: str) -> Handler:
         project = self._handlers.get(event_type)
@@ -32,9 +35,17 @@ class Tracked(Mapping[str, Handler]):
         async def handle(tx: StoreTransaction, event: EventEnvelope) -> None:
             if project is not None:
                 await project(tx, event)
-            await record_mark(tx.conn, spec.name, spec.stream, event.position, event.recorded_at)
+            newest = self._newest.get(tx)
+            if newest is None or event.position > newest.position:
+                self._newest[tx] = event
+            tx.at_end(("mark", spec.name), lambda: self._mark(tx))
 
         return handle
+
+    async def _mark(self, tx: StoreTransaction) -> None:
+        event = self._newest.pop(tx)
+        spec = self._spec
+        await record_mark(tx.conn, spec.name, spec.stream, event.position, event.recorded_at)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._handlers)
