@@ -11,6 +11,7 @@ from svledger.settings import ServiceSettings
 
 from commitments.adapters.frameworks import Frameworks, load_default_framework
 from commitments.adapters.read_models import ReadModels
+from commitments.adapters.track_records import TrackRecords
 from commitments.application.context import Context
 from commitments.consumers import CONSUMERS
 from commitments.settings import CommitmentsSettings, load_settings
@@ -41,8 +42,10 @@ def bootstrap(settings: ServiceSettings | None = None, clock: Clock = system_clo
         store=runtime.store,
         frameworks=Frameworks(load_default_framework()),
         read_models=ReadModels(runtime.database),
+        track_records=TrackRecords(runtime.database),
         clock=clock,
         default_places=tuple(settings.default_places),
         proportionality_share=settings.proportionality_share,
+        overpromise_multiple=settings.overpromise_multiple,
     )
     return Commitments(runtime=runtime, context=context)

@@ -7,7 +7,16 @@ from svledger.clock import Clock, system_clock
 from svledger.runtime import create_service_app
 from svledger.settings import ServiceSettings
 
-from commitments.api import bids, catalogue, contracts, frameworks, pledges, policies, tenders
+from commitments.api import (
+    bids,
+    catalogue,
+    contracts,
+    frameworks,
+    pledges,
+    policies,
+    tenders,
+    track_records,
+)
 from commitments.bootstrap import bootstrap
 
 
@@ -19,7 +28,7 @@ def create_app(settings: ServiceSettings | None = None, clock: Clock = system_cl
         title="Social Value Ledger: commitments",
         description=(
             "Frameworks, policies, tenders, bids, contracts and the social value obligations "
-            "they carry, and Partner VCFSE pledges."
+            "they carry, Partner VCFSE pledges, and suppliers' track records."
         ),
         routers=[
             frameworks.router,
@@ -28,6 +37,7 @@ def create_app(settings: ServiceSettings | None = None, clock: Clock = system_cl
             bids.router,
             contracts.router,
             pledges.router,
+            track_records.router,
             catalogue.router,
         ],
         state={"service": service},

@@ -16,12 +16,16 @@ DEFAULT_PORT = 8101
 
 
 class CommitmentsSettings(ServiceSettings):
-    """The shared settings, plus the places tenders serve and the proportionality threshold."""
+    """The shared settings, plus the places tenders serve, the proportionality threshold and
+    the over-promise multiple."""
 
     # SVL_COMMITMENTS_DEFAULT_PLACES: a JSON list, or names separated by semicolons.
     default_places: list[str] = Field(default_factory=lambda: list(CHESHIRE_AND_MERSEYSIDE))
     # An offer whose proxy value passes this share of the contract value gets a warning.
     proportionality_share: Decimal = Field(default=Decimal("0.5"), gt=0)
+    # SVL_COMMITMENTS_OVERPROMISE_MULTIPLE: a bid's commitment is flagged when its busiest
+    # quarter is more than this many times the supplier's best delivered quarter on the measure.
+    overpromise_multiple: Decimal = Field(default=Decimal("1.5"), gt=0, max_digits=8)
 
     @field_validator("default_places", mode="before")
     @classmethod

@@ -114,6 +114,17 @@ class ReadModels:
         """Every bid on a tender (the caller has checked the buyer may see them)."""
         return await self._bids(bids.c.tender_id == tender_id, page)
 
+    async def tenders_bid_on(self, supplier: str, buyer: str) -> list[str]:
+        """The buyer's tenders the supplier has bid on (withdrawn bids too)."""
+        query = (
+            select(bids.c.tender_id)
+            .where(bids.c.supplier == supplier, bids.c.buyer == buyer)
+            .distinct()
+            .order_by(bids.c.tender_id)
+        )
+        async with self.database.reader.connect() as conn:
+            return list((await conn.execute(query)).scalars().all())
+
     async def _bids(self, condition: ColumnElement[bool], page: Page) -> list[dict[str, Any]]:
         query = _paged(
             select(bids).where(condition).order_by(bids.c.submitted_on, bids.c.bid_id), page

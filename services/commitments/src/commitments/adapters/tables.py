@@ -1,7 +1,10 @@
-"""The read-model tables (created by migration 0002; keep the two in step).
+"""The read-model tables (created by migrations 0002 and 0003; keep them in step).
 
-They are written in the same transaction as the events they reflect (see
-:mod:`commitments.adapters.projections`), so a list read right after a write sees it.
+Those of 0002 are written in the same transaction as the events they reflect (see
+:mod:`commitments.adapters.projections`), so a list read right after a write sees it. Those of
+0003 (``track_*``) hold suppliers' track records, kept by consumers of measurement's events
+(see :mod:`commitments.consumers.track_record`) and rebuilt from JetStream by
+``svl rebuild commitments``.
 """
 
 from __future__ import annotations
@@ -152,4 +155,93 @@ pledge_figures = Table(
     Column("measure", String(20), primary_key=True),
     Column("kind", String(10), nullable=False),
     Column("figure", Quantity, nullable=False),
+)
+
+
+# -- track records, from measurement's events ------------------------------------------------
+
+EXTERNAL_ID = 64  # ids other services chose
+
+track_contracts = Table(
+    "track_contracts",
+    metadata,
+    Column("contract_id", String(EXTERNAL_ID), primary_key=True),
+    Column("supplier", String(200), nullable=False),
+    Column("buyer", String(200), nullable=False),
+    Column("reference", String(100), nullable=False),
+    Column("return_due_days", Integer, nullable=False),
+    Index("ix_track_contracts_supplier", "supplier"),
+)
+
+track_obligations = Table(
+    "track_obligations",
+    metadata,
+    Column("obligation_id", String(EXTERNAL_ID), primary_key=True),
+    Column("contract_id", String(EXTERNAL_ID), nullable=False),
+    Column("measure", String(20), nullable=False),
+    Column("unit", String(100), nullable=False),
+    Index("ix_track_obligations_contract", "contract_id"),
+)
+
+# Each obligation's quarterly targets, as awarded or last varied.
+track_targets = Table(
+    "track_targets",
+    metadata,
+    Column("obligation_id", String(EXTERNAL_ID), primary_key=True),
+    Column("period", String(10), primary_key=True),
+    Column("target", Quantity, nullable=False),
+)
+
+# Each reporting quarter of a contract and how its return stands.
+track_periods = Table(
+    "track_periods",
+    metadata,
+    Column("contract_id", String(EXTERNAL_ID), primary_key=True),
+    Column("period", String(10), primary_key=True),
+    Column("due_on", Date, nullable=False),
+    Column("cancelled", Boolean, nullable=False),
+    Column("submitted_on", Date, nullable=True),
+    Column("late", Boolean, nullable=False),
+    Column("accepted", Boolean, nullable=False),
+)
+
+# The current version of each return line: replaced, never added to, by a new version.
+track_lines = Table(
+    "track_lines",
+    metadata,
+    Column("contract_id", String(EXTERNAL_ID), primary_key=True),
+    Column("period", String(10), primary_key=True),
+    Column("obligation_id", String(EXTERNAL_ID), primary_key=True),
+    Column("quantity", Quantity, nullable=False),
+)
+
+track_alerts = Table(
+    "track_alerts",
+    metadata,
+    Column("alert_id", String(EXTERNAL_ID), primary_key=True),
+    Column("supplier", String(200), nullable=False),
+    Column("contract_id", String(EXTERNAL_ID), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("raised_on", Date, nullable=False),
+    Column("resolved_on", Date, nullable=True),
+    Index("ix_track_alerts_supplier", "supplier"),
+)
+
+# The newest measurement event reflected in each supplier's record.
+track_suppliers = Table(
+    "track_suppliers",
+    metadata,
+    Column("supplier", String(200), primary_key=True),
+    Column("as_of", Instant, nullable=False),
+)
+
+TRACK_RECORD_TABLES = (
+    track_contracts,
+    track_obligations,
+    track_targets,
+    track_periods,
+    track_lines,
+    track_alerts,
+    track_suppliers,
 )

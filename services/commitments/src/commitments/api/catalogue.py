@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from commitments.domain.catalogue import CATALOGUE, FieldSpec
+from commitments.domain.catalogue import CATALOGUE, CONSUMED, FieldSpec
 
 router = APIRouter(prefix="/events", tags=["events"])
 
@@ -36,4 +36,18 @@ async def read_catalogue() -> list[dict[str, Any]]:
             "fields": {name: _field(f) for name, f in spec.fields.items()},
         }
         for spec in CATALOGUE.values()
+    ]
+
+
+@router.get("/consumed", summary="The events of other services this service reads")
+async def read_consumed() -> list[dict[str, Any]]:
+    """Each event type read: the subject it arrives on, the fields relied on, and what for."""
+    return [
+        {
+            "type": spec.type,
+            "subject": spec.subject,
+            "fields": sorted(spec.fields),
+            "use": spec.use,
+        }
+        for spec in CONSUMED.values()
     ]

@@ -16,6 +16,7 @@ from svledger.eventstore import EventStore
 
 from commitments.adapters.frameworks import Frameworks
 from commitments.adapters.read_models import ReadModels
+from commitments.adapters.track_records import TrackRecords
 from commitments.adapters.unit_of_work import UnitOfWork, unit_of_work
 
 
@@ -26,9 +27,11 @@ class Context:
     store: EventStore
     frameworks: Frameworks
     read_models: ReadModels
+    track_records: TrackRecords
     clock: Clock
     default_places: tuple[str, ...]
     proportionality_share: Decimal
+    overpromise_multiple: Decimal
 
     def today(self) -> date:
         """Today, by the injected clock."""

@@ -1,7 +1,8 @@
-"""Event consumers of the commitments service.
+"""Event consumers of the commitments service: suppliers' track records from measurement.
 
-None yet: the read models are written in the same transaction as the events they reflect
-(see ``commitments.adapters.unit_of_work``), so there is nothing to rebuild from JetStream.
+The other read models are written in the same transaction as the events they reflect (see
+``commitments.adapters.unit_of_work``); only the track records come from JetStream, so only
+their tables are emptied and replayed by ``svl rebuild commitments``.
 """
 
 from __future__ import annotations
@@ -9,7 +10,11 @@ from __future__ import annotations
 from sqlalchemy import Table
 from svledger.consumers import Consumer
 
-CONSUMERS: list[Consumer] = []
+from commitments.adapters.tables import TRACK_RECORD_TABLES
+from commitments.consumers.track_record import ALERTS, SCHEDULES
 
-# `svl rebuild commitments` replays consumers only; the inline read models are not listed.
-READ_MODEL_TABLES: list[Table] = []
+CONSUMERS: list[Consumer] = [SCHEDULES, ALERTS]
+
+# What `svl rebuild commitments` empties before replaying the consumers above: the track-record
+# tables, never the inline read models (they are not kept from JetStream).
+READ_MODEL_TABLES: list[Table] = list(TRACK_RECORD_TABLES)

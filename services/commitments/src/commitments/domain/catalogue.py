@@ -4,7 +4,8 @@ Other services build on these shapes, so the tests check every event the service
 against this catalogue (:func:`problems_with`). Quantities and money are exact decimal strings,
 never floats; dates are ISO 8601; periods are financial-year quarters like ``2026-27-Q1``.
 Subjects are ``svl.commitments.<aggregate>.<EventType>``, the aggregate being the stream
-prefix named here.
+prefix named here. ``CONSUMED`` lists the other services' events commitments reads (for
+suppliers' track records) and the fields it relies on.
 """
 
 from __future__ import annotations
@@ -475,6 +476,83 @@ _EVENTS = [
 ]
 
 CATALOGUE: dict[str, EventSpec] = {spec.type: spec for spec in _EVENTS}
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumedSpec:
+    """An event of another service that commitments reads: the subject it arrives on and the
+    fields it relies on (checked against the producer's catalogue by the tests)."""
+
+    type: str
+    subject: str
+    fields: frozenset[str]
+    use: str
+
+
+def _consumed(type_: str, subject: str, fields: str, use: str) -> ConsumedSpec:
+    return ConsumedSpec(type_, subject, frozenset(fields.split()), use)
+
+
+_SCHEDULE = "svl.measurement.schedule.>"
+_ALERT = "svl.measurement.alert.>"
+
+# Suppliers' track records (commitments.consumers.track_record). Every event on these subjects
+# moves the supplier's as-of mark; these are the ones whose fields are read.
+CONSUMED: dict[str, ConsumedSpec] = {
+    spec.type: spec
+    for spec in (
+        _consumed(
+            "ScheduleOpened",
+            _SCHEDULE,
+            "contract_id reference buyer supplier return_due_days periods obligations",
+            "the supplier's contract: its quarters, due dates, obligations and targets",
+        ),
+        _consumed(
+            "ScheduleVaried",
+            _SCHEDULE,
+            "contract_id obligation_id targets",
+            "an obligation's targets, varied by agreement",
+        ),
+        _consumed(
+            "ScheduleClosed",
+            _SCHEDULE,
+            "contract_id cancelled_periods",
+            "cancelled quarters need no return and commit nothing",
+        ),
+        _consumed(
+            "ReturnSubmitted",
+            _SCHEDULE,
+            "contract_id period submitted_on late lines",
+            "a return came in, on time or late; its lines (obligation_id, quantity)",
+        ),
+        _consumed(
+            "ReturnAmended",
+            _SCHEDULE,
+            "contract_id period late lines",
+            "a return under review replaced: its lines replace the last version's",
+        ),
+        _consumed(
+            "ReturnCorrected",
+            _SCHEDULE,
+            "contract_id period late lines",
+            "an accepted return corrected: its lines replace the last version's",
+        ),
+        _consumed(
+            "ReturnAccepted",
+            _SCHEDULE,
+            "contract_id period",
+            "the return's current lines count as delivered",
+        ),
+        _consumed(
+            "AlertRaised",
+            _ALERT,
+            "alert_id contract_id kind supplier raised_on",
+            "an open alert on a contract (pledge alerts, without a contract, are left out)",
+        ),
+        _consumed("AlertAcknowledged", _ALERT, "alert_id", "owned; still open"),
+        _consumed("AlertResolved", _ALERT, "alert_id resolved_on", "closed"),
+    )
+}
 
 
 def problems_with(
