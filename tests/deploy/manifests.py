@@ -181,6 +181,10 @@ def fake_secrets(overlay: str) -> dict[str, dict[str, str]]:
     secrets = {
         f"svl-{s}-database": {"username": s, "password": f"{s}-0123456789abcdef"} for s in SERVICES
     }
+    secrets["svl-measurement-webhooks"] = {
+        # A made-up Fernet key (32 bytes, URL-safe base64), not the development one.
+        "SVL_MEASUREMENT_WEBHOOK_SECRET_KEY": "c3ZsLXRlc3QtZmFrZS13ZWJob29rLWtleS0wMDAwMDA="
+    }
     if overlay == "dev":
         secrets["svl-jwt"] = {"SVL_JWT_SECRET": "a-development-secret-of-forty-characters!"}
     return secrets

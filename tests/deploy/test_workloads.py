@@ -204,6 +204,9 @@ def test_service_settings_accept_the_environment_its_pods_get(
 def test_every_svl_variable_a_pod_gets_is_a_setting_the_services_read(overlay: str) -> None:
     manifests = render(overlay)
     fields = set(ServiceSettings.model_fields)
+    for service in SERVICES:
+        module = importlib.import_module(f"{service}.settings")
+        fields |= set(type(module.load_settings()).model_fields)
     for template in pod_templates(manifests):
         for container in template.containers():
             env = container_environment(container, manifests, fake_secrets(overlay))

@@ -66,7 +66,7 @@ async def test_redelivered_events_raise_no_second_alert(
 ) -> None:
     client = await service_client("measurement", clock=FixedClock.at(date(2026, 11, 28)))
     service = service_of(client)
-    [contracts_consumer, _] = service.runtime.consumers
+    [contracts_consumer, *_] = service.runtime.consumers
     contract = await commitments.award(obligations=[("NT1", "FTE", quarterly("4"))])
     await schedule_of(client, contract["contract_id"])
     [awarded] = commitments.published

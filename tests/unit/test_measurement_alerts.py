@@ -109,3 +109,80 @@ def test_a_resolution_must_carry_what_its_kind_needs(
         alert.resolve(resolution, "cm", date(2026, 7, 13))
 
     assert [e.field for e in refused.value.errors] == fields
+
+
+def test_the_contract_manager_escalates_by_hand_up_to_the_board_and_no_further() -> None:
+    alert = raised()
+
+    first = alert.escalate("cm@council", date(2026, 7, 11), "  two meetings missed ")
+    second = alert.escalate("cm@council", date(2026, 7, 12), "no plan yet")
+
+    assert first.data | {"alert_id": "-"} == {
+        "alert_id": "-",
+        "contract_id": "c-1",
+        "from_level": 1,
+        "level": 2,
+        "escalated_to": "head_of_procurement",
+        "escalated_on": "2026-07-11",
+        "by": "cm@council",
+        "automatic": False,
+        "reason": "two meetings missed",
+    }
+    assert (second.data["level"], alert.level) == (3, 3)
+    with pytest.raises(Conflict) as top:
+        alert.escalate("cm@council", date(2026, 7, 13), "higher")
+    assert top.value.errors[0].field == "level"
+    # Already at the board by hand: the scheduler has nothing left to do.
+    assert alert.escalations_due(date(2026, 9, 1), 7) == []
+
+
+def test_escalating_by_hand_needs_a_reason_and_an_unresolved_alert() -> None:
+    alert = raised()
+    for reason in ("", "   ", "x" * 2_001):
+        with pytest.raises(ValidationFailed) as refused:
+            alert.escalate("cm", date(2026, 7, 11), reason)
+        assert refused.value.errors[0].field == "reason"
+    alert.acknowledge("cm", date(2026, 7, 11), "")
+    assert alert.escalate("cm", date(2026, 7, 12), "still late").data["level"] == 2
+    alert.resolve(Resolution(ResolutionKind.WAIVED, reason="agreed"), "cm", date(2026, 7, 13))
+    with pytest.raises(Conflict):
+        alert.escalate("cm", date(2026, 7, 14), "too late")
+
+
+def test_a_manual_escalation_moves_the_alert_ahead_of_the_schedule_it_keeps() -> None:
+    alert = raised()
+    alert.escalate("cm", date(2026, 7, 11), "urgent")
+
+    assert alert.escalations_due(date(2026, 7, 17), 7) == []
+    [automatic] = alert.escalations_due(date(2026, 7, 24), 7)
+
+    assert (automatic.data["level"], automatic.data["by"], automatic.data["automatic"]) == (
+        3,
+        "automatic",
+        True,
+    )
+    assert automatic.data["reason"] == "not acknowledged within 14 days"
+    assert [(e["level"], e["by"]) for e in alert.escalations] == [(2, "cm"), (3, "automatic")]
+
+
+def test_an_escalation_recorded_before_the_reason_existed_reads_as_automatic() -> None:
+    alert = raised()
+    alert.when(
+        "AlertEscalated",
+        {
+            "alert_id": "a-1",
+            "contract_id": "c-1",
+            "from_level": 1,
+            "level": 2,
+            "escalated_to": "head_of_procurement",
+            "escalated_on": "2026-07-17",
+        },
+    )
+
+    [escalation] = alert.escalations
+    assert (escalation["by"], escalation["automatic"], escalation["reason"]) == (
+        "automatic",
+        True,
+        "",
+    )
+    assert alert.history[-1]["by"] == "automatic"

@@ -1,11 +1,15 @@
 """Every event the measurement domain decides matches the service's event catalogue."""
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
+from brokerage.domain import catalogue as brokerage
+from commitments.domain import catalogue as commitments
 from measurement.domain.alert import Resolution, ResolutionKind
 from measurement.domain.assessment import Thresholds
-from measurement.domain.catalogue import CATALOGUE, mismatches
+from measurement.domain.catalogue import CATALOGUE, CONSUMED, mismatches
 from measurement.domain.schedule import ReturnLine, Schedule
 from svledger.envelope import NewEvent
 
@@ -38,8 +42,23 @@ def test_every_decided_event_is_catalogued_with_exactly_its_fields() -> None:
     decided.append(schedule.close("completed", date(2027, 3, 31), []))
     alert = raised()
     decided += alert.escalations_due(date(2026, 7, 20), 7)
+    decided.append(alert.escalate("cm", date(2026, 7, 20), "the board must know"))
     decided.append(alert.acknowledge("cm", date(2026, 7, 21), ""))
     decided.append(alert.resolve(Resolution(ResolutionKind.RECOVERED), "cm", date(2026, 7, 22)))
 
     assert {e.type for e in decided} == set(CATALOGUE)
     assert [p for e in decided for p in mismatches(e.type, e.data)] == []
+
+
+def test_every_field_measurement_reads_from_another_service_is_in_the_producers_catalogue() -> None:
+    producers: dict[str, Mapping[str, Any]] = {
+        "commitments": commitments.CATALOGUE,
+        "brokerage": brokerage.CATALOGUE,
+    }
+
+    for spec in CONSUMED.values():
+        producer = producers[spec.subject.split(".")[1]]
+        assert spec.type in producer, f"{spec.type} is not an event of {spec.subject}"
+        produced = producer[spec.type]
+        assert spec.subject == f"svl.{spec.subject.split('.')[1]}.{produced.aggregate}.>"
+        assert sorted(spec.fields - set(produced.fields)) == [], spec.type

@@ -10,6 +10,8 @@ from svledger.eventstore import EventStore
 from svledger.settings import ServiceSettings
 
 from measurement.adapters.read_models import open_alerts_metrics
+from measurement.adapters.webhook_secrets import SecretBox
+from measurement.adapters.webhook_targets import WebhookTargets
 from measurement.application.alerts import escalate_alerts
 from measurement.application.schedules import check_pledges, detect_overdue_returns
 from measurement.application.webhooks import WebhookDispatcher
@@ -28,6 +30,8 @@ class Measurement:
     thresholds: Thresholds
     settings: MeasurementSettings
     webhooks: WebhookDispatcher
+    webhook_targets: WebhookTargets
+    webhook_secrets: SecretBox
 
     @property
     def store(self) -> EventStore:
@@ -52,6 +56,11 @@ def bootstrap(settings: ServiceSettings | None = None, clock: Clock = system_clo
     thresholds = Thresholds(settings.green_threshold, settings.amber_threshold)
     runtime.add_consumers(consumers_for(clock, thresholds))
     runtime.metric_sources.append(lambda: open_alerts_metrics(runtime.database))
+    targets = WebhookTargets(
+        allow_http=settings.webhooks_may_use_http,
+        allow_private_networks=settings.webhook_allow_private_networks,
+    )
+    box = SecretBox(settings.webhook_secret_key, settings.webhook_previous_secret_keys)
     service = Measurement(
         runtime=runtime,
         clock=clock,
@@ -59,10 +68,14 @@ def bootstrap(settings: ServiceSettings | None = None, clock: Clock = system_clo
         settings=settings,
         webhooks=WebhookDispatcher(
             runtime.database,
+            targets,
+            box,
             timeout_s=settings.webhook_timeout_s,
             max_attempts=settings.webhook_max_attempts,
             backoff_s=settings.webhook_backoff_s,
         ),
+        webhook_targets=targets,
+        webhook_secrets=box,
     )
     if settings.run_scheduler:
         runtime.periodic.append(

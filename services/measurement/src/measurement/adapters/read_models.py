@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -10,10 +11,12 @@ from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from svledger.columns import upsert
 from svledger.database import Database
 
 from measurement.adapters.tables import (
     alerts,
+    corroborations,
     pledges,
     schedule_periods,
     webhook_attempts,
@@ -21,8 +24,9 @@ from measurement.adapters.tables import (
     webhook_subscriptions,
 )
 from measurement.domain.alert import TOP_LEVEL, AlertStatus
+from measurement.domain.corroboration import Corroboration
 from measurement.domain.schedule import QUERIED, period_status_of
-from measurement.domain.webhooks import DELIVERED, FAILED, PENDING
+from measurement.domain.webhooks import DELIVERED, FAILED, PENDING, REFUSED, SECRET_PREFIX
 
 # -- schedules ------------------------------------------------------------------------------
 
@@ -238,13 +242,36 @@ async def delivery_log(
     return [{**r, "log": by_delivery.get(r["delivery_id"], [])} for r in rows]
 
 
+async def reseal_secrets(
+    database: Database, reseal: Callable[[str], str], *, plaintext_only: bool
+) -> int:
+    """Replace each stored secret (only those still in plaintext, if asked) by ``reseal`` of
+    it, in one transaction; how many were replaced."""
+    stored = webhook_subscriptions.c.secret
+    query = select(webhook_subscriptions.c.subscription_id, stored)
+    if plaintext_only:
+        query = query.where(stored.startswith(SECRET_PREFIX, autoescape=True))
+    async with database.writer.begin() as conn:
+        rows = (await conn.execute(query)).all()
+        for row in rows:
+            await conn.execute(
+                update(webhook_subscriptions)
+                .where(
+                    webhook_subscriptions.c.subscription_id == row.subscription_id,
+                    webhook_subscriptions.c.secret == row.secret,
+                )
+                .values(secret=reseal(row.secret))
+            )
+    return len(rows)
+
+
 @dataclass(frozen=True, slots=True)
 class DueDelivery:
     """A webhook delivery claimed for one attempt."""
 
     delivery_id: str
     url: str
-    secret: str
+    secret: str  # as stored: sealed
     event_type: str
     body: bytes
     attempts: int
@@ -308,6 +335,7 @@ class AttemptResult:
     duration_ms: int
     next_attempt_at: datetime | None  # None: no more attempts
     delivered: bool
+    refused: bool = False  # the target was not allowed: logged, never retried
 
 
 async def record_attempt(database: Database, delivery: DueDelivery, result: AttemptResult) -> None:
@@ -315,6 +343,8 @@ async def record_attempt(database: Database, delivery: DueDelivery, result: Atte
     attempt = delivery.attempts + 1
     if result.delivered:
         status = DELIVERED
+    elif result.refused:
+        status = REFUSED
     else:
         status = PENDING if result.next_attempt_at is not None else FAILED
     async with database.writer.begin() as conn:
@@ -334,7 +364,7 @@ async def record_attempt(database: Database, delivery: DueDelivery, result: Atte
             .values(
                 status=status,
                 attempts=attempt,
-                next_attempt_at=None if result.delivered else result.next_attempt_at,
+                next_attempt_at=None if status != PENDING else result.next_attempt_at,
                 last_status_code=result.status_code,
                 last_error=result.error,
                 delivered_at=result.attempted_at if result.delivered else None,
@@ -383,6 +413,49 @@ async def all_pledges(database: Database) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+# -- corroborated evidence -------------------------------------------------------------------
+
+
+async def record_corroboration(conn: AsyncConnection, corroboration: Corroboration) -> None:
+    """Keep a confirmed delivery (once: the delivery id is the key)."""
+    values = {
+        "delivery_id": corroboration.delivery_id,
+        "match_id": corroboration.match_id,
+        "contract_id": corroboration.contract_id,
+        "obligation_id": corroboration.obligation_id,
+        "measure": corroboration.measure,
+        "supplier": corroboration.supplier,
+        "partner": corroboration.partner,
+        "period": corroboration.period,
+        "quantity": corroboration.quantity,
+        "unit": corroboration.unit,
+        "delivered_on": corroboration.delivered_on,
+        "confirmed_by": corroboration.confirmed_by,
+        "confirmed_on": corroboration.confirmed_on,
+    }
+    await upsert(conn, corroborations, values, key=["delivery_id"], update=[])
+
+
+async def withdraw_corroboration(conn: AsyncConnection, delivery_id: str) -> None:
+    """A disputed delivery stops counting, if it was ever confirmed."""
+    await conn.execute(delete(corroborations).where(corroborations.c.delivery_id == delivery_id))
+
+
+async def corroborations_of(
+    database: Database, contract_id: str, supplier: str, period: str | None = None
+) -> list[Corroboration]:
+    """A contract's confirmed deliveries by its supplier (in one quarter, if given)."""
+    query = select(corroborations).where(
+        corroborations.c.contract_id == contract_id, corroborations.c.supplier == supplier
+    )
+    if period is not None:
+        query = query.where(corroborations.c.period == period)
+    query = query.order_by(corroborations.c.delivered_on, corroborations.c.delivery_id)
+    async with database.reader.connect() as conn:
+        rows = (await conn.execute(query)).all()
+    return [Corroboration(**r._asdict()) for r in rows]
 
 
 async def contracts_supplied_by(database: Database, supplier: str) -> list[str]:

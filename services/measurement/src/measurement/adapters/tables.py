@@ -1,8 +1,10 @@
-"""The read-model tables (created by migration 0002; keep the two in step).
+"""The read-model tables (created by migrations 0002 and 0003; keep them in step).
 
 They are projections of the event log, written in the same transaction as the events they
 show, and serve the queries that cross aggregates: the periods due and overdue, the alerts
-inbox, webhook subscriptions and their delivery log.
+inbox, webhook subscriptions and their delivery log. ``pledges`` and ``corroborations`` hold
+what other services' events say, written by the consumers in the transaction that moves
+their position.
 """
 
 from __future__ import annotations
@@ -120,4 +122,23 @@ pledges = Table(
     Column("baseline", Text, nullable=False),  # JSON: measure -> decimal string
     Column("targets", Text, nullable=False),  # JSON: year -> measure -> decimal string
     Column("version", Integer, nullable=False),
+)
+
+corroborations = Table(
+    "corroborations",
+    metadata,
+    Column("delivery_id", String(64), primary_key=True),
+    Column("match_id", String(64), nullable=False),
+    Column("contract_id", String(64), nullable=False),
+    Column("obligation_id", String(64), nullable=False),
+    Column("measure", String(40), nullable=False),
+    Column("supplier", String(200), nullable=False),
+    Column("partner", String(200), nullable=False),
+    Column("period", String(10), nullable=False),
+    Column("quantity", Quantity, nullable=False),
+    Column("unit", String(100), nullable=False),
+    Column("delivered_on", Date, nullable=False),
+    Column("confirmed_by", String(200), nullable=False),
+    Column("confirmed_on", Date, nullable=False),
+    Index("ix_corroborations_contract_period", "contract_id", "period"),
 )

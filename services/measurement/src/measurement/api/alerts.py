@@ -1,4 +1,5 @@
-"""Routes for accountability alerts: the inbox, one alert, acknowledging and resolving."""
+"""Routes for accountability alerts: the inbox, one alert, acknowledging, escalating and
+resolving."""
 
 from __future__ import annotations
 
@@ -15,16 +16,35 @@ from measurement.api.dependencies import BuyerDep, IfMatch, ServiceDep, etag
 from measurement.application.alerts import (
     acknowledge_alert,
     alerts_inbox,
+    escalate_alert,
     load_alert,
     resolve_alert,
 )
-from measurement.domain.alert import LEVELS, Alert, Resolution, ResolutionKind
+from measurement.domain.alert import (
+    ESCALATION_REASON_MAX,
+    LEVELS,
+    Alert,
+    Resolution,
+    ResolutionKind,
+)
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 
 Kind = Literal["overdue_return", "under_delivery", "at_risk", "pledge_behind"]
 Severity = Literal["low", "medium", "high"]
 Status = Literal["open", "acknowledged", "resolved"]
+
+
+class EscalationOut(BaseModel):
+    """One move up a level: when, to whom, by whom ('automatic' for the scheduler), and why."""
+
+    from_level: int
+    level: int
+    escalated_to: str
+    escalated_on: date
+    by: str
+    automatic: bool
+    reason: str
 
 
 class AlertOut(BaseModel):
@@ -47,6 +67,7 @@ class AlertOut(BaseModel):
     detail: str
     acknowledged: dict[str, Any] | None
     resolution: dict[str, Any] | None
+    escalations: list[EscalationOut]
     history: list[dict[str, Any]]
 
     @classmethod
@@ -61,6 +82,7 @@ class AlertOut(BaseModel):
                 "detail": alert.data.get("detail", ""),
                 "acknowledged": alert.acknowledged,
                 "resolution": alert.resolution,
+                "escalations": alert.escalations,
                 "history": alert.history,
             }
         )
@@ -94,6 +116,14 @@ class AcknowledgeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     note: str = Field(default="", max_length=5_000)
+
+
+class EscalateIn(BaseModel):
+    """Why the alert must go up a level now."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=ESCALATION_REASON_MAX)
 
 
 class ResolveIn(BaseModel):
@@ -170,6 +200,25 @@ async def post_acknowledgement(
     """The contract manager takes the alert on; it stops escalating."""
     alert = await acknowledge_alert(
         service.store, service.clock, buyer, alert_id, note=body.note, if_match=if_match
+    )
+    response.headers.update(etag(alert.version))
+    return AlertOut.of(alert)
+
+
+@router.post("/{alert_id}/escalation", summary="Escalate an alert by hand")
+async def post_escalation(
+    alert_id: uuid.UUID,
+    *,
+    body: EscalateIn,
+    buyer: BuyerDep,
+    service: ServiceDep,
+    if_match: IfMatch,
+    response: Response,
+) -> AlertOut:
+    """The contract manager moves the alert to the next level now, saying why (409 when it is
+    resolved or already with the board)."""
+    alert = await escalate_alert(
+        service.store, service.clock, buyer, alert_id, reason=body.reason, if_match=if_match
     )
     response.headers.update(etag(alert.version))
     return AlertOut.of(alert)

@@ -21,8 +21,10 @@ from measurement.api.dependencies import (
     SupplierDep,
     etag,
 )
+from measurement.application.corroborations import contract_corroborations
 from measurement.application.returns import (
     ReturnDraft,
+    ReturnRead,
     ReturnReceipt,
     load_return,
     review_return,
@@ -31,7 +33,7 @@ from measurement.application.returns import (
     upload_return,
 )
 from measurement.application.schedules import due_for, load_schedule, obligation_progress
-from measurement.domain.schedule import ReturnLine, Schedule, SubmittedReturn
+from measurement.domain.schedule import ReturnLine, Schedule
 
 router = APIRouter(tags=["returns"])
 
@@ -145,8 +147,21 @@ class ReturnReceiptOut(BaseModel):
         return cls.model_validate(receipt, from_attributes=True).model_dump(mode="json")
 
 
+class CorroborationOut(BaseModel):
+    """A delivery the VCFSE partner confirmed in brokerage: corroborated evidence."""
+
+    delivery_id: uuid.UUID
+    match_id: uuid.UUID
+    partner: str = Field(description="the VCFSE organisation that received the support")
+    quantity: str
+    unit: str
+    delivered_on: date
+    confirmed_by: str = Field(description="the organisation that confirmed (VCFSE or its CVS)")
+    confirmed_on: date
+
+
 class ReturnLineOut(BaseModel):
-    """One line of a return as recorded."""
+    """One line of a return as recorded, with the partner-confirmed deliveries behind it."""
 
     obligation_id: uuid.UUID
     quantity: str
@@ -155,6 +170,11 @@ class ReturnLineOut(BaseModel):
     beneficiaries: int | None = None
     places: list[str] = []
     evidence: list[str] = []
+    corroborations: list[CorroborationOut] = []
+    corroborated_quantity: str = Field(
+        default="0",
+        description="the confirmed deliveries in the quarter added up, in the obligation's unit",
+    )
 
 
 class ReturnOut(BaseModel):
@@ -172,8 +192,9 @@ class ReturnOut(BaseModel):
     history: list[dict[str, Any]]
 
     @classmethod
-    def of(cls, schedule: Schedule, submitted: SubmittedReturn, today: date) -> ReturnOut:
-        """From the schedule aggregate."""
+    def of(cls, read: ReturnRead, today: date) -> ReturnOut:
+        """From the schedule aggregate and the return's corroborated evidence."""
+        schedule, submitted = read.schedule, read.submitted
         return cls.model_validate(
             {
                 "contract_id": schedule.contract_id,
@@ -184,7 +205,7 @@ class ReturnOut(BaseModel):
                 "submitted_on": submitted.submitted_on,
                 "due_on": schedule.periods[submitted.period],
                 "narrative": submitted.narrative,
-                "lines": submitted.lines,
+                "lines": read.lines,
                 "history": submitted.history,
             }
         )
@@ -265,6 +286,17 @@ class ProgressOut(BaseModel):
     contract_id: uuid.UUID
     obligation_id: uuid.UUID
     assessments: list[AssessmentOut]
+
+
+class CorroboratedEvidenceOut(BaseModel):
+    """An obligation's partner-confirmed deliveries in one quarter."""
+
+    obligation_id: uuid.UUID
+    measure: str
+    unit: str
+    period: str
+    corroborated_quantity: str
+    corroborations: list[CorroborationOut]
 
 
 class DueOut(BaseModel):
@@ -373,9 +405,9 @@ async def get_return(
     response: Response,
 ) -> ReturnOut:
     """The current version of a period's return, its review status, and every version."""
-    schedule, submitted = await load_return(service.store, reader, contract_id, period)
-    response.headers.update(etag(schedule.version))
-    return ReturnOut.of(schedule, submitted, service.clock().date())
+    read = await load_return(service.store, reader, contract_id, period)
+    response.headers.update(etag(read.schedule.version))
+    return ReturnOut.of(read, service.clock().date())
 
 
 @router.put("/contracts/{contract_id}/returns/{period}", summary="Amend a return under review")
@@ -514,6 +546,22 @@ async def get_progress(
     return ProgressOut.model_validate(
         {"contract_id": contract_id, "obligation_id": obligation_id, "assessments": assessments}
     )
+
+
+@router.get(
+    "/contracts/{contract_id}/corroborations",
+    summary="A contract's evidence corroborated by VCFSE partners",
+)
+async def get_corroborations(
+    contract_id: uuid.UUID,
+    reader: CurrentPrincipal,
+    service: ServiceDep,
+    period: Annotated[str | None, Query(pattern=PERIOD, examples=["2026-27-Q1"])] = None,
+) -> list[CorroboratedEvidenceOut]:
+    """Deliveries the VCFSE partner confirmed, by obligation and quarter (one quarter, if
+    given); disputed or unconfirmed deliveries never appear."""
+    found = await contract_corroborations(service.store, reader, contract_id, period)
+    return [CorroboratedEvidenceOut.model_validate(g) for g in found]
 
 
 @router.get("/due", summary="What your organisation owes, by due date")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
+from svledger.idempotency import Outcome
 from svledger.web import IdempotencyKey, replayable
 
+from measurement.adapters.webhook_secrets import SecretBox
 from measurement.api.dependencies import PartyDep, ServiceDep
 from measurement.application.webhooks import deliveries, subscribe, subscriptions, unsubscribe
 from measurement.domain.webhooks import SUBSCRIBABLE
@@ -19,11 +22,16 @@ router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
 
 class SubscriptionIn(BaseModel):
-    """A URL to post events to; no event types means every alert and return event."""
+    """A URL to post events to; no event types means every alert and return event.
+
+    The URL must be https (plain http only where the service allows it) and its host must
+    resolve to public internet addresses only: never loopback, private, link-local, multicast,
+    reserved or unspecified ones. It is checked again before every delivery.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    url: AnyHttpUrl
+    url: AnyHttpUrl = Field(max_length=2_000)
     event_types: list[str] = Field(
         default=[], max_length=len(SUBSCRIBABLE), examples=[["AlertRaised", "ReturnOverdue"]]
     )
@@ -41,14 +49,10 @@ class SubscriptionOut(BaseModel):
     )
 
     @classmethod
-    def of(cls, row: dict[str, Any], *, with_secret: bool) -> SubscriptionOut:
-        """From a stored subscription."""
+    def of(cls, row: dict[str, Any], *, secret: str | None = None) -> SubscriptionOut:
+        """From a stored subscription (whose stored secret is sealed and never shown)."""
         return cls.model_validate(
-            {
-                **row,
-                "event_types": row["event_types"].split(),
-                "secret": row["secret"] if with_secret else None,
-            }
+            {**row, "event_types": row["event_types"].split(), "secret": secret}
         )
 
 
@@ -68,7 +72,10 @@ class DeliveryOut(BaseModel):
     delivery_id: uuid.UUID
     event_id: uuid.UUID
     event_type: str
-    status: str
+    status: str = Field(
+        description="pending, delivered, failed (attempts used up) or refused (the target "
+        "was not allowed when due: never retried; last_error says why)"
+    )
     attempts: int
     next_attempt_at: datetime | None
     last_status_code: int | None
@@ -90,20 +97,40 @@ async def post_subscription(
     """Events on your organisation's contracts are posted to the URL, signed with the secret."""
 
     async def create() -> tuple[int, dict[str, Any]]:
-        row = await subscribe(service.runtime.database, owner, str(body.url), body.event_types)
-        return 201, SubscriptionOut.of(row, with_secret=True).model_dump(mode="json")
+        row = await subscribe(
+            service.runtime.database,
+            owner,
+            str(body.url),
+            body.event_types,
+            targets=service.webhook_targets,
+            box=service.webhook_secrets,
+        )
+        # Kept for replays with the secret still sealed; opened only into the response.
+        return 201, {**SubscriptionOut.of(row).model_dump(mode="json"), _SEALED: row["secret"]}
 
     outcome = await service.runtime.idempotency.run(
         owner.organisation, key, body.model_dump(mode="json"), create
     )
-    return replayable(outcome, {"Location": f"/webhooks/{outcome.body['subscription_id']}"})
+    shown = _with_secret_opened(outcome, service.webhook_secrets)
+    return replayable(shown, {"Location": f"/webhooks/{shown.body['subscription_id']}"})
+
+
+_SEALED = "_sealed_secret"
+
+
+def _with_secret_opened(outcome: Outcome, box: SecretBox) -> Outcome:
+    body = dict(outcome.body)
+    sealed = body.pop(_SEALED, None)
+    if sealed is not None:  # a response stored before secrets were sealed has it as it was
+        body["secret"] = box.open(sealed)
+    return replace(outcome, body=body)
 
 
 @router.get("", summary="Your webhook subscriptions")
 async def get_subscriptions(owner: PartyDep, service: ServiceDep) -> list[SubscriptionOut]:
     """Active subscriptions of your organisation (secrets are not shown again)."""
     rows = await subscriptions(service.runtime.database, owner)
-    return [SubscriptionOut.of(r, with_secret=False) for r in rows]
+    return [SubscriptionOut.of(r) for r in rows]
 
 
 @router.delete("/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Unsubscribe")

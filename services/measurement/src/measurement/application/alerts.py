@@ -1,4 +1,5 @@
-"""Command handlers and queries for accountability alerts: acknowledge, resolve, escalate, inbox."""
+"""Command handlers and queries for accountability alerts: acknowledge, resolve, escalate (by
+hand and on schedule), inbox."""
 
 from __future__ import annotations
 
@@ -69,6 +70,25 @@ async def resolve_alert(
         alert_id,
         if_match,
         lambda alert: alert.resolve(resolution, buyer.subject, clock().date()),
+    )
+
+
+async def escalate_alert(
+    store: EventStore,
+    clock: Clock,
+    buyer: Principal,
+    alert_id: uuid.UUID,
+    *,
+    reason: str,
+    if_match: int | None = None,
+) -> Alert:
+    """The contract manager moves the alert up a level by hand, saying why."""
+    return await _change(
+        store,
+        buyer,
+        alert_id,
+        if_match,
+        lambda alert: alert.escalate(buyer.subject, clock().date(), reason),
     )
 
 

@@ -14,6 +14,7 @@ from svledger.envelope import Metadata
 from svledger.errors import NotFound, ValidationFailed
 from svledger.eventstore import EventStore, StoreTransaction
 
+from measurement.application.corroborations import evidence_for_return, line_evidence
 from measurement.application.recording import check_version, record
 from measurement.application.schedules import apply_decision, load_schedule
 from measurement.domain.assessment import Thresholds
@@ -39,6 +40,16 @@ class ReturnReceipt:
     alerts: list[str]
     resolved_alerts: list[str]
     schedule_version: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnRead:
+    """A period's return as read: the schedule it belongs to, its current version, and its
+    lines each with the partner-confirmed deliveries that corroborate it."""
+
+    schedule: Schedule
+    submitted: SubmittedReturn
+    lines: list[dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,8 +213,8 @@ async def review_return(
 
 async def load_return(
     store: EventStore, reader: Principal, contract_id: uuid.UUID, period: str
-) -> tuple[Schedule, SubmittedReturn]:
-    """One period's return with its history, for either party to the contract."""
+) -> ReturnRead:
+    """One period's return with its history and corroborated evidence, for either party."""
     schedule = await load_schedule(store, reader, contract_id)
     if period not in schedule.periods:
         raise ValidationFailed(
@@ -212,4 +223,6 @@ async def load_return(
     submitted = schedule.returns.get(period)
     if submitted is None:
         raise NotFound(f"no return for {period} has been submitted")
-    return schedule, submitted
+    evidence = await evidence_for_return(store, schedule, period)
+    lines = [line_evidence(schedule, line, evidence) for line in submitted.lines]
+    return ReturnRead(schedule, submitted, lines)

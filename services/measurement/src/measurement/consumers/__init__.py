@@ -1,7 +1,13 @@
-"""Event consumers of the measurement service: contracts and pledges from commitments.
+"""Event consumers of the measurement service: contracts and pledges from commitments, and
+deliveries confirmed or disputed by VCFSE partners in brokerage.
 
 One consumer per aggregate subject, so each stream's versions arrive without gaps; event types
 without a handler are recorded as seen.
+
+Measurement declares no ``READ_MODEL_TABLES``: ``svl rebuild`` replays every declared consumer,
+and the contracts consumer records events of its own (schedules), which a replay would record
+again. The tables written from other services' events alone (``pledges``, ``corroborations``)
+could be rebuilt once the CLI can replay a subset of a service's consumers.
 """
 
 from __future__ import annotations
@@ -16,6 +22,12 @@ from svledger.eventstore import StoreTransaction
 from svledger.quantities import exact_decimal, figure
 
 from measurement.adapters.read_models import record_pledge
+from measurement.application.corroborations import (
+    DELIVERY_CONFIRMED,
+    DELIVERY_DISPUTED,
+    delivery_confirmed,
+    delivery_disputed,
+)
 from measurement.application.schedules import ContractEvents
 from measurement.domain.assessment import Thresholds
 
@@ -28,6 +40,13 @@ PLEDGES_SPEC = ConsumerSpec(
     name="measurement-pledges",
     stream=service_stream("commitments").name,
     subjects=("svl.commitments.pledge.>",),
+)
+# Every match event arrives (so each match stream's versions come without gaps); only the
+# confirmation and the dispute of a delivery have handlers.
+DELIVERIES_SPEC = ConsumerSpec(
+    name="measurement-deliveries",
+    stream=service_stream("brokerage").name,
+    subjects=("svl.brokerage.match.>",),
 )
 
 
@@ -66,6 +85,10 @@ def consumers_for(clock: Clock, thresholds: Thresholds) -> list[Consumer]:
         ),
         Consumer(
             PLEDGES_SPEC, {"PledgeRecorded": pledge_recorded, "PledgeRevised": pledge_recorded}
+        ),
+        Consumer(
+            DELIVERIES_SPEC,
+            {DELIVERY_CONFIRMED: delivery_confirmed, DELIVERY_DISPUTED: delivery_disputed},
         ),
     ]
 

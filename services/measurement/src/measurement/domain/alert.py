@@ -2,8 +2,9 @@
 
 An alert is raised, then acknowledged by the contract manager, then resolved with a
 resolution. One that nobody acknowledges escalates a level every ``after_days`` days:
-contract manager, head of procurement, board. Under-delivery and at-risk alerts resolve
-themselves as recovered when a later assessment shows the obligation back on track.
+contract manager, head of procurement, board; the contract manager may also escalate it by
+hand, saying why. Under-delivery and at-risk alerts resolve themselves as recovered when a
+later assessment shows the obligation back on track.
 """
 
 from __future__ import annotations
@@ -34,6 +35,13 @@ SEVERITIES = ("low", "medium", "high")
 # Who an unacknowledged alert is in front of, by escalation level.
 LEVELS = {1: "contract_manager", 2: "head_of_procurement", 3: "board"}
 TOP_LEVEL = max(LEVELS)
+
+# Who escalated: a person's subject, or this for the scheduler's escalations.
+AUTOMATIC = "automatic"
+ESCALATION_REASON_MAX = 2_000
+# ``AlertEscalated`` recorded before escalation by hand existed carries none of these: every
+# escalation then was the scheduler's, and it gave no reason.
+_ESCALATION_DEFAULTS: dict[str, Any] = {"by": AUTOMATIC, "automatic": True, "reason": ""}
 
 # Alert ids are derived from what the alert is about, so the same fact can never be alerted
 # twice: a second raise would append version 1 of an existing stream and clash.
@@ -125,6 +133,7 @@ class Alert(Aggregate):
         self.acknowledged: dict[str, Any] | None = None
         self.resolution: dict[str, Any] | None = None
         self.history: list[dict[str, Any]] = []
+        self.escalations: list[dict[str, Any]] = []
 
     @staticmethod
     def raise_alert(facts: AlertFacts) -> NewEvent:
@@ -190,6 +199,24 @@ class Alert(Aggregate):
             )
         )
 
+    def escalate(self, by: str, today: date, reason: str) -> NewEvent:
+        """The contract manager moves the alert up one level by hand, saying why."""
+        said = reason.strip()
+        if not said or len(said) > ESCALATION_REASON_MAX:
+            raise ValidationFailed(
+                f"say why the alert needs escalating, in 1 to {ESCALATION_REASON_MAX} characters",
+                field="reason",
+            )
+        if self.status is AlertStatus.RESOLVED:
+            raise Conflict("the alert is resolved; there is nothing to escalate", field="status")
+        if self.level >= TOP_LEVEL:
+            raise Conflict(
+                f"the alert is already with the {LEVELS[TOP_LEVEL]}, the top level", field="level"
+            )
+        return self.record(
+            self._escalated(self.level + 1, today, by=by, reason=said, automatic=False)
+        )
+
     def escalations_due(self, today: date, after_days: int) -> list[NewEvent]:
         """One ``AlertEscalated`` per level passed while nobody acknowledged the alert."""
         if self.status is not AlertStatus.OPEN or after_days <= 0:
@@ -197,24 +224,38 @@ class Alert(Aggregate):
         reached = min(TOP_LEVEL, 1 + (today - self.raised_on).days // after_days)
         return [
             self.record(
-                NewEvent(
-                    ALERT_ESCALATED,
-                    {
-                        **self._base(),
-                        "from_level": level - 1,
-                        "level": level,
-                        "escalated_to": LEVELS[level],
-                        "escalated_on": (
-                            self.raised_on + timedelta(days=(level - 1) * after_days)
-                        ).isoformat(),
-                    },
+                self._escalated(
+                    level,
+                    self.raised_on + timedelta(days=(level - 1) * after_days),
+                    by=AUTOMATIC,
+                    reason=f"not acknowledged within {(level - 1) * after_days} days",
+                    automatic=True,
                 )
             )
             for level in range(self.level + 1, reached + 1)
         ]
 
+    def _escalated(
+        self, level: int, on: date, *, by: str, reason: str, automatic: bool
+    ) -> NewEvent:
+        return NewEvent(
+            ALERT_ESCALATED,
+            {
+                **self._base(),
+                "from_level": level - 1,
+                "level": level,
+                "escalated_to": LEVELS[level],
+                "escalated_on": on.isoformat(),
+                "by": by,
+                "automatic": automatic,
+                "reason": reason,
+            },
+        )
+
     def when(self, event_type: str, data: dict[str, Any]) -> None:
         """Fold one event into the alert."""
+        if event_type == ALERT_ESCALATED:
+            data = {**_ESCALATION_DEFAULTS, **data}
         self.history.append({"type": event_type, **data})
         if event_type == ALERT_RAISED:
             self.data = dict(data)
@@ -225,6 +266,7 @@ class Alert(Aggregate):
             self.acknowledged = dict(data)
         elif event_type == ALERT_ESCALATED:
             self.level = int(data["level"])
+            self.escalations.append(dict(data))
         elif event_type == ALERT_RESOLVED:
             self.status = AlertStatus.RESOLVED
             self.resolution = dict(data)

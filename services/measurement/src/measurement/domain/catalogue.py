@@ -2,7 +2,8 @@
 
 Other services read these (reporting reads them all; brokerage reads alerts), so a field is
 added, never renamed or removed; a change of meaning is a new schema version with an upcaster.
-Tests check that every event the service emits matches its entry here.
+Tests check that every event the service emits matches its entry here. ``CONSUMED`` lists the
+other services' events measurement reads and the fields it relies on.
 """
 
 from __future__ import annotations
@@ -112,8 +113,11 @@ CATALOGUE: dict[str, EventSpec] = {
         _spec(
             "AlertEscalated",
             "alert-<alert_id>",
-            f"{_ALERT} from_level level escalated_to escalated_on",
-            "Nobody acknowledged the alert in time: it moved up a level.",
+            f"{_ALERT} from_level level escalated_to escalated_on by automatic reason",
+            "The alert moved up a level: automatically, because nobody acknowledged it in time "
+            "(by 'automatic'), or by hand, by the contract manager with a reason. Recorded "
+            "before escalation by hand existed, it lacks by, automatic and reason: read them "
+            "as 'automatic', true and ''.",
         ),
         _spec(
             "AlertResolved",
@@ -125,6 +129,80 @@ CATALOGUE: dict[str, EventSpec] = {
 }
 
 RETURN_LINE_FIELDS = _LINE_FIELDS
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumedSpec:
+    """An event of another service that measurement reads: the subject it arrives on and
+    the fields it relies on (checked against the producer's catalogue by the tests)."""
+
+    type: str
+    subject: str
+    fields: frozenset[str]
+    use: str
+
+
+def _consumed(type_: str, subject: str, fields: str, use: str) -> ConsumedSpec:
+    return ConsumedSpec(type_, subject, frozenset(fields.split()), use)
+
+
+_CONTRACT = "svl.commitments.contract.>"
+_PLEDGE = "svl.commitments.pledge.>"
+_MATCH = "svl.brokerage.match.>"
+
+CONSUMED: dict[str, ConsumedSpec] = {
+    spec.type: spec
+    for spec in (
+        _consumed(
+            "ContractAwarded",
+            _CONTRACT,
+            "contract_id reference title buyer supplier starts_on ends_on return_due_days "
+            "obligations",
+            "opens the contract's schedule (ScheduleOpened)",
+        ),
+        _consumed(
+            "ObligationVaried",
+            _CONTRACT,
+            "contract_id obligation_id targets previous_targets reason agreed_on",
+            "new targets, reassessed at once (ScheduleVaried)",
+        ),
+        _consumed(
+            "ContractCompleted", _CONTRACT, "contract_id completed_on", "closes the schedule"
+        ),
+        _consumed(
+            "ContractTerminated",
+            _CONTRACT,
+            "contract_id terminated_on cancelled_periods",
+            "closes the schedule; cancelled periods need no return",
+        ),
+        _consumed(
+            "PledgeRecorded",
+            _PLEDGE,
+            "organisation base_year baseline targets",
+            "the organisation's Partner VCFSE pledge, checked by the scheduler",
+        ),
+        _consumed(
+            "PledgeRevised",
+            _PLEDGE,
+            "organisation base_year baseline targets",
+            "replaces the pledge",
+        ),
+        _consumed(
+            "DeliveryConfirmed",
+            _MATCH,
+            "match_id delivery_id supplier vcfse contract_id obligation_id measure quantity "
+            "unit delivered_on period confirmed_by confirmed_on",
+            "corroborated evidence against the obligation in the quarter delivered (none "
+            "when the match names no obligation)",
+        ),
+        _consumed(
+            "DeliveryDisputed",
+            _MATCH,
+            "delivery_id",
+            "never counts; withdraws a corroboration if the delivery was confirmed before",
+        ),
+    )
+}
 
 
 def mismatches(event_type: str, data: dict[str, Any]) -> list[str]:

@@ -1,15 +1,23 @@
-"""Webhooks: which events an organisation may subscribe to, how deliveries are signed and retried.
+"""Webhooks: which events an organisation may subscribe to, where they may be sent, how
+deliveries are signed and retried.
 
 A delivery's body is fixed when the event is recorded, so every retry sends the same bytes
 with the same signature: ``X-SVL-Signature: sha256=<hex HMAC-SHA256 of the body>`` keyed with
 the subscription's secret. A receiver checks it with :func:`verify`.
+
+A webhook makes the service send requests to a URL someone else chose, so targets are held to
+the public internet (:func:`address_problem`): never loopback, private, link-local (where cloud
+metadata services answer), multicast, reserved or unspecified addresses, over https unless a
+setting allows plain http.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -48,6 +56,54 @@ SUBSCRIBABLE = (
 PENDING = "pending"
 DELIVERED = "delivered"
 FAILED = "failed"
+REFUSED = "refused"  # the target was not allowed when the delivery was due: never retried
+
+SECRET_PREFIX = "whsec_"
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# Checked in this order, so an address is named by its most telling class (127.0.0.1 is
+# private too, but "loopback" says more).
+_REFUSED_CLASSES: tuple[tuple[str, Callable[[IPAddress], bool]], ...] = (
+    ("an unspecified", lambda a: a.is_unspecified),
+    ("a loopback", lambda a: a.is_loopback),
+    ("a link-local", lambda a: a.is_link_local),
+    ("a multicast", lambda a: a.is_multicast),
+    ("a reserved", lambda a: a.is_reserved),
+    ("a private", lambda a: a.is_private),
+)
+
+
+def address_problem(address: IPAddress) -> str | None:
+    """What ``address`` is when a webhook may not be sent there ("a loopback address"); None
+    for a public internet address.
+
+    IPv4 addresses carried inside IPv6 ones (``::ffff:127.0.0.1``, 6to4) are judged as the
+    IPv4 address they reach.
+    """
+    inner = _embedded_ipv4(address)
+    judged = inner if inner is not None else address
+    for name, applies in _REFUSED_CLASSES:
+        if applies(judged):
+            return f"{name} address"
+    if not judged.is_global:
+        return "not a public internet address"
+    return None
+
+
+def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
+    if isinstance(address, ipaddress.IPv4Address):
+        return None
+    return address.ipv4_mapped or address.sixtofour
+
+
+def scheme_problem(scheme: str, *, allow_http: bool) -> str | None:
+    """Why a URL scheme is not allowed for a webhook; None when it is."""
+    if scheme == "https" or (scheme == "http" and allow_http):
+        return None
+    if scheme == "http":
+        return "webhook URLs must use https"
+    return f"webhook URLs must use https, not {scheme or 'no scheme'}"
 
 
 def sign(secret: str, body: bytes) -> str:
