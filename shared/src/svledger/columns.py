@@ -95,7 +95,7 @@ def _build(
 ) -> Executable:
     insert = pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
     if not update:
-        return insert.on_conflict_do_nothing(index_elements=list(key))
+        return insert.on_conflict_do_nothing(index_elements=list(key) or None)
     condition = where(insert.excluded) if callable(where) else where
     return insert.on_conflict_do_update(
         index_elements=list(key), set_={c: insert.excluded[c] for c in update}, where=condition
@@ -131,7 +131,8 @@ async def upsert(
     where: Condition | None = None,
 ) -> None:
     """Insert a row, or on a clash of ``key`` set the ``update`` columns (all others when
-    None, nothing when empty) - if ``where`` holds for the existing row.
+    None, nothing when empty) - if ``where`` holds for the existing row. An empty ``key`` with
+    an empty ``update`` inserts unless the row clashes with any unique key.
 
     Give ``where`` as a function of the proposed row (``lambda new: table.c.n < new.n``, a
     module-level function) rather than as an expression holding values, and the statement is

@@ -97,6 +97,9 @@ class StoreTransaction:
         self.conn = conn
         self.appended: list[EventEnvelope] = []
         self._at_end: dict[Hashable, Callable[[], Awaitable[None]]] = {}
+        # Caches that live as long as the transaction: what one event's projection read, for
+        # the next event in the same transaction.
+        self.memo: dict[Hashable, Any] = {}
 
     def at_end(self, key: Hashable, write: Callable[[], Awaitable[None]]) -> None:
         """Run ``write`` just before the transaction commits, once per ``key``: a later call

@@ -13,10 +13,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Row, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from svledger.columns import upsert, upsert_many
 from svledger.envelope import EventEnvelope
+from svledger.eventstore import StoreTransaction
 
 from measurement.adapters.tables import (
     alerts,
@@ -31,21 +32,21 @@ from measurement.domain.webhooks import PENDING, SUBSCRIBABLE, payload
 Projector = Callable[[AsyncConnection, EventEnvelope], Awaitable[None]]
 
 
-async def project(conn: AsyncConnection, envelope: EventEnvelope, now: datetime) -> None:
+async def project(tx: StoreTransaction, envelope: EventEnvelope, now: datetime) -> None:
     """Show one recorded event in the read models and queue its webhook deliveries."""
     projector = _PROJECTORS.get(envelope.type)
     if projector is not None:
-        await projector(conn, envelope)
+        await projector(tx.conn, envelope)
     if envelope.type in SUBSCRIBABLE:
-        await _queue_webhooks(conn, envelope, now)
+        await _queue_webhooks(tx, envelope, now)
 
 
 async def _schedule_opened(conn: AsyncConnection, event: EventEnvelope) -> None:
     data = event.data
-    for p in data["periods"]:
-        await _insert_ignoring_duplicates(
-            conn,
-            schedule_periods,
+    await upsert_many(
+        conn,
+        schedule_periods,
+        [
             {
                 "contract_id": data["contract_id"],
                 "period": p["period"],
@@ -59,8 +60,12 @@ async def _schedule_opened(conn: AsyncConnection, event: EventEnvelope) -> None:
                 "submitted_on": None,
                 "overdue": False,
                 "cancelled": False,
-            },
-        )
+            }
+            for p in data["periods"]
+        ],
+        key=(),
+        update=(),
+    )
 
 
 async def _return_version(conn: AsyncConnection, event: EventEnvelope) -> None:
@@ -175,11 +180,14 @@ _PROJECTORS: dict[str, Projector] = {
 
 async def _parties(conn: AsyncConnection, event: EventEnvelope) -> tuple[str, ...]:
     """The organisations an event concerns: the contract's buyer and supplier."""
+    data = event.data
+    if "buyer" in data and "supplier" in data:
+        return tuple(dict.fromkeys((data["buyer"], data["supplier"])))
     if event.aggregate == al.Alert.stream_prefix:
         row = (
             await conn.execute(
                 select(alerts.c.buyer, alerts.c.supplier).where(
-                    alerts.c.alert_id == event.data["alert_id"]
+                    alerts.c.alert_id == data["alert_id"]
                 )
             )
         ).first()
@@ -187,26 +195,36 @@ async def _parties(conn: AsyncConnection, event: EventEnvelope) -> tuple[str, ..
         row = (
             await conn.execute(
                 select(schedule_periods.c.buyer, schedule_periods.c.supplier)
-                .where(schedule_periods.c.contract_id == event.data["contract_id"])
+                .where(schedule_periods.c.contract_id == data["contract_id"])
                 .limit(1)
             )
         ).first()
     return () if row is None else tuple(dict.fromkeys((row.buyer, row.supplier)))
 
 
-async def _queue_webhooks(conn: AsyncConnection, event: EventEnvelope, now: datetime) -> None:
+async def _subscriptions(tx: StoreTransaction, parties: tuple[str, ...]) -> list[Row[Any]]:
+    """The parties' active subscriptions, read once per transaction (a return records many
+    events for the same two organisations)."""
+    key = ("webhook-subscriptions", parties)
+    if key not in tx.memo:
+        tx.memo[key] = (
+            await tx.conn.execute(
+                select(webhook_subscriptions).where(
+                    webhook_subscriptions.c.organisation.in_(parties),
+                    webhook_subscriptions.c.active.is_(True),
+                )
+            )
+        ).all()
+    subscriptions: list[Row[Any]] = tx.memo[key]
+    return subscriptions
+
+
+async def _queue_webhooks(tx: StoreTransaction, event: EventEnvelope, now: datetime) -> None:
+    conn = tx.conn
     parties = await _parties(conn, event)
     if not parties:
         return
-    subscriptions = (
-        await conn.execute(
-            select(webhook_subscriptions).where(
-                webhook_subscriptions.c.organisation.in_(parties),
-                webhook_subscriptions.c.active.is_(True),
-            )
-        )
-    ).all()
-    for sub in subscriptions:
+    for sub in await _subscriptions(tx, parties):
         wanted = sub.event_types.split()
         if wanted and event.type not in wanted:
             continue
@@ -244,7 +262,6 @@ async def _queue_webhooks(conn: AsyncConnection, event: EventEnvelope, now: date
 
 
 async def _insert_ignoring_duplicates(
-    conn: AsyncConnection, table: Any, values: dict[str, Any]
+    conn: AsyncConnection, table: Table, values: dict[str, Any]
 ) -> None:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    await conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
+    await upsert(conn, table, values, key=(), update=())

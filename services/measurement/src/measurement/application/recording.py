@@ -33,7 +33,7 @@ async def record(
     # Webhook retries are timed on the wall clock, whatever business date the service runs at.
     now = system_clock()
     for envelope in recorded:
-        await project(tx.conn, envelope, now)
+        await project(tx, envelope, now)
     return recorded
 
 
