@@ -1,5 +1,6 @@
 () => {
-  // WCAG 2.2 AA basics on what is on screen now; returns a list of problems (empty when clean).
+  // The project's own checks, run after axe-core (conftest.assert_accessible): what axe leaves to best
+  // practice (one h1, headings in order) and basics it checks too. Returns a list of problems.
   const problems = [];
   const describe = (el) => {
     const text = (el.textContent || el.getAttribute("aria-label") || "").trim().replace(/\s+/g, " ").slice(0, 60);

@@ -2,7 +2,12 @@
 running as processes (as in tests/e2e), with reporting serving the portal under /ui.
 
 Screenshots of each main screen go to ``SVL_SCREENSHOT_DIR`` when it is set, else to a temporary
-folder of the session (its path is printed at the end of the run).
+folder of the session (its path is printed at the end of the run). Each screen photographed is
+first checked with axe-core (installed by ``make browser`` into .tools/npm) at WCAG 2.0, 2.1 and
+2.2 A and AA, and with the project's own checks of what axe leaves to best practice.
+
+Without Chromium or axe-core the browser tests fail, saying to run ``make browser``; set
+``SVL_SKIP_BROWSER=1`` to skip them on purpose instead.
 """
 
 from __future__ import annotations
@@ -20,10 +25,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, Route, async_playwright, expect
 from svledger.bus import SERVICES
 from svledger.migrate import upgrade
 from svledger.periods import Quarter
@@ -33,6 +39,13 @@ from tests.e2e.conftest import probe_ready, start_service
 from tests.harness import NatsServer, eventually, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
+REPOSITORY = Path(__file__).resolve().parents[2]
+AXE = REPOSITORY / ".tools" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
+# axe is served to the page as if from the portal itself, so the portal's Content-Security-Policy
+# (scripts from 'self' only) stays as strict in the tests as in production.
+AXE_PATH = "__tests__/axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+SKIP_BROWSER = "SVL_SKIP_BROWSER"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -76,12 +89,12 @@ class Parties:
     buyer: str
     supplier: str
     vcfse: str
+    cvs: str
 
     def headers(self, who: str) -> dict[str, str]:
-        """Bearer headers for the buyer or the supplier."""
+        """Bearer headers for the buyer, the supplier, the VCFSE or the CVS (each its role)."""
         organisation = getattr(self, who)
-        role = {"buyer": "buyer", "supplier": "supplier", "vcfse": "vcfse"}[who]
-        return bearer(organisation, role, subject=f"{role}@{organisation}")
+        return bearer(organisation, who, subject=f"{who}@{organisation}")
 
 
 def start_portal(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -102,8 +115,9 @@ def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
-async def portal(screenshot_dir: Path) -> AsyncIterator[Portal]:
-    """NATS and the four services as processes, on SQLite, once for the browser tests."""
+async def portal(screenshot_dir: Path, chromium: Path, axe_core: Path) -> AsyncIterator[Portal]:
+    """NATS and the four services as processes, on SQLite, once for the browser tests (which
+    skip or fail, as the browser tier does, before anything starts)."""
     # A folder of our own: pytest prunes old basetemp folders, even under a running session.
     root = Path(tempfile.mkdtemp(prefix="svl-portal-"))
     nats = NatsServer(root / "nats")
@@ -115,6 +129,9 @@ async def portal(screenshot_dir: Path) -> AsyncIterator[Portal]:
         SVL_ENVIRONMENT="test",
         SVL_LOG_JSON="true",
         SVL_CORS_ORIGINS=json.dumps([urls["reporting"]]),
+        # Webhooks may reach a receiver the tests run on this machine (test_webhooks); outside
+        # tests only public internet addresses are allowed.
+        SVL_MEASUREMENT_WEBHOOK_ALLOW_PRIVATE_NETWORKS="true",
         # An identity provider that only exists inside the browser tests (see test_sign_in).
         SVL_PORTAL_OIDC_ISSUER=OIDC_ISSUER,
         SVL_PORTAL_OIDC_CLIENT_ID=OIDC_CLIENT_ID,
@@ -153,16 +170,40 @@ async def portal(screenshot_dir: Path) -> AsyncIterator[Portal]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def browser_tier_wanted() -> None:
+    """Skip when SVL_SKIP_BROWSER is set; otherwise the browser tier runs or fails, never skips."""
+    if os.environ.get(SKIP_BROWSER, "").strip().lower() in ("1", "true", "yes"):
+        pytest.skip(f"{SKIP_BROWSER} is set: the browser tests are skipped on purpose")
+
+
 @pytest.fixture(scope="session")
 def chromium() -> Path:
     """Debian's Chromium, installed by `make browser` (tools/ensure-chromium)."""
+    browser_tier_wanted()
     if not CHROMIUM.exists():
-        pytest.skip("the browser tests need Debian's Chromium: run `make browser`")
+        pytest.fail(
+            f"the browser tests need Debian's Chromium at {CHROMIUM}: run `make browser` "
+            f"(tools/ensure-chromium), or set {SKIP_BROWSER}=1 to skip them",
+            pytrace=False,
+        )
     return CHROMIUM
 
 
 @pytest.fixture(scope="session")
-async def browser(chromium: Path) -> AsyncIterator[Browser]:
+def axe_core() -> Path:
+    """axe-core's browser build, installed by `make browser` (tools/ensure-axe)."""
+    browser_tier_wanted()
+    if not AXE.exists():
+        pytest.fail(
+            f"the browser tests need axe-core at {AXE}: run `make browser` "
+            f"(tools/ensure-chromium, which runs tools/ensure-axe), or set {SKIP_BROWSER}=1",
+            pytrace=False,
+        )
+    return AXE
+
+
+@pytest.fixture(scope="session")
+async def browser(chromium: Path, axe_core: Path) -> AsyncIterator[Browser]:
     """Chromium, headless; Playwright's own browser download is never used."""
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(
@@ -198,6 +239,7 @@ async def new_page(browser: Browser, context_errors: BrowserErrors) -> AsyncIter
             viewport={"width": width, "height": height}, locale="en-GB", timezone_id="Europe/London"
         )
         contexts.append(context)
+        await context.route(f"**/ui/{AXE_PATH}", serve_axe)
         page = await context.new_page()
         page.on("pageerror", lambda error: context_errors.seen.append(f"script error: {error}"))
         page.on(
@@ -216,11 +258,21 @@ async def new_page(browser: Browser, context_errors: BrowserErrors) -> AsyncIter
     assert context_errors.seen == [], context_errors.seen
 
 
+async def serve_axe(route: Route) -> None:
+    """axe-core, answered by the test from .tools/npm: it never reaches the portal."""
+    await route.fulfill(path=AXE, content_type="text/javascript; charset=utf-8")
+
+
 @pytest.fixture
 def parties() -> Parties:
     """Organisations of this test's own."""
     suffix = uuid.uuid4().hex[:8]
-    return Parties(buyer=f"council-{suffix}", supplier=f"acme-{suffix}", vcfse=f"foodbank-{suffix}")
+    return Parties(
+        buyer=f"council-{suffix}",
+        supplier=f"acme-{suffix}",
+        vcfse=f"foodbank-{suffix}",
+        cvs=f"sefton-cvs-{suffix}",
+    )
 
 
 # ---- what a test does as a person --------------------------------------------------------------
@@ -240,8 +292,8 @@ async def sign_in(page: Page, portal: Portal, organisation: str, role: str) -> N
 
 
 async def screenshot(page: Page, portal: Portal, name: str) -> Path:
-    """A full-page screenshot of the screen as it stands, after checking accessibility basics."""
-    await assert_accessibility_basics(page)
+    """A full-page screenshot of the screen as it stands, after checking its accessibility."""
+    await assert_accessible(page)
     path = portal.screenshots / f"{name}.png"
     await page.screenshot(path=str(path), full_page=True)
     return path
@@ -250,10 +302,56 @@ async def screenshot(page: Page, portal: Portal, name: str) -> Path:
 ACCESSIBILITY_CHECK = Path(__file__).with_name("accessibility.js").read_text()
 
 
+AXE_RUN = """async (tags) => {
+  // Let layout settle (tables mark themselves scrollable once laid out) before checking.
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  const result = await window.axe.run(document, {
+    runOnly: { type: "tag", values: tags },
+    resultTypes: ["violations"],
+  });
+  return result.violations.map((v) => ({
+    id: v.id,
+    impact: v.impact,
+    help: v.help,
+    url: v.helpUrl,
+    nodes: v.nodes.map((n) => ({
+      target: n.target.join(" "), html: n.html, why: n.failureSummary,
+    })),
+  }));
+}"""
+
+
+async def assert_accessible(page: Page) -> None:
+    """No axe-core violation at WCAG 2.0, 2.1 and 2.2 A and AA, and the project's own basics."""
+    await assert_no_axe_violations(page)
+    await assert_accessibility_basics(page)
+
+
+async def assert_no_axe_violations(page: Page) -> None:
+    """axe-core on the screen as it stands; on failure, every violation and where it is."""
+    if not await page.evaluate("typeof window.axe === 'object'"):
+        await page.add_script_tag(url=urljoin(page.url, AXE_PATH))
+    violations: list[dict[str, Any]] = await page.evaluate(AXE_RUN, AXE_TAGS)
+    assert violations == [], describe_violations(page.url, violations)
+
+
+def describe_violations(url: str, violations: list[dict[str, Any]]) -> str:
+    """axe's findings as lines a person can act on."""
+    lines = [f"axe-core found {len(violations)} WCAG A/AA violation(s) on {url}:"]
+    for v in violations:
+        lines.append(f"- {v['id']} ({v['impact']}): {v['help']} [{v['url']}]")
+        for node in v["nodes"][:10]:
+            why = " ".join(str(node["why"]).split())
+            lines.append(f"    at {node['target']}: {node['html'][:160]}\n      {why}")
+        if len(v["nodes"]) > 10:
+            lines.append(f"    ... and {len(v['nodes']) - 10} more")
+    return "\n".join(lines)
+
+
 async def assert_accessibility_basics(page: Page) -> None:
-    """WCAG basics on the current screen: names for controls, images and links, one h1,
-    headings in order, unique ids, a page language, and text contrast of at least 4.5:1
-    (3:1 for large text). axe-core is not a dependency; this checks the same basics."""
+    """What axe leaves to best practice, checked as rules here: one h1 and headings in order;
+    and names for controls, images and links, unique ids, a page language and text contrast
+    of at least 4.5:1 (3:1 for large text), which axe checks too."""
     problems: list[str] = await page.evaluate(ACCESSIBILITY_CHECK)
     assert problems == [], "\n".join(problems)
 

@@ -13,6 +13,7 @@ from tests.browser.conftest import (
     PageFactory,
     Parties,
     Portal,
+    assert_accessible,
     brokerage_knows_obligations,
     current_quarter,
     portfolio_delivered,
@@ -22,6 +23,7 @@ from tests.browser.conftest import (
     screenshot,
     sign_in,
 )
+from tests.harness import eventually
 
 NT1 = {
     "measure": "NT1",
@@ -347,7 +349,7 @@ async def test_vcfse_screens_say_plainly_what_is_not_available_yet(
 async def test_a_vcfse_posts_an_ask_accepts_a_match_and_confirms_the_support_delivered(
     portal: Portal, parties: Parties, new_page: PageFactory
 ) -> None:
-    await register_contract(
+    contract = await register_contract(
         portal, parties, [{"measure": "NT17", "target_per_quarter": "50", "place": "Liverpool"}]
     )
     await brokerage_knows_obligations(portal, parties)
@@ -417,6 +419,42 @@ async def test_a_vcfse_posts_an_ask_accepts_a_match_and_confirms_the_support_del
     )
     await screenshot(vcfse, portal, "vcfse-board")
 
+    # The supplier returns 30 hours; the contract manager sees 25 of them confirmed by the partner.
+    async def corroborated() -> list[object]:
+        async with portal.client("measurement") as measurement:
+            found = await measurement.get(
+                f"/contracts/{contract['contract_id']}/corroborations",
+                headers=parties.headers("buyer"),
+            )
+        return list(found.json()) if found.status_code == 200 else []
+
+    await eventually(corroborated, what="measurement to learn of the confirmed delivery")
+    async with portal.client("measurement") as measurement:
+        returned = await measurement.post(
+            f"/contracts/{contract['contract_id']}/returns",
+            headers=parties.headers("supplier"),
+            json={
+                "period": current_quarter().label,
+                "lines": [
+                    {"obligation_id": contract["obligations"][0]["obligation_id"], "quantity": "30"}
+                ],
+            },
+        )
+    assert returned.status_code == 201, returned.text
+    buyer = await new_page()
+    await sign_in(buyer, portal, parties.buyer, "buyer")
+    await buyer.goto(f"{portal.ui}#/contracts/{contract['contract_id']}")
+    lines = buyer.get_by_role("table", name=re.compile(r"^Lines of the .* return"))
+    line = lines.get_by_role("row").filter(has_text="NT17")
+    await expect(line).to_contain_text("30 hours")
+    await expect(line).to_contain_text("25 hours confirmed")
+    await expect(line).to_contain_text(f"confirmed by {parties.vcfse}")
+    confirmed = buyer.get_by_role("table", name="Deliveries confirmed by VCFSE partners")
+    await expect(confirmed.get_by_role("row").filter(has_text=parties.vcfse)).to_contain_text(
+        "25 hours"
+    )
+    await screenshot(buyer, portal, "buyer-contract-corroborated")
+
 
 async def test_the_dashboard_reads_at_phone_width(
     portal: Portal, parties: Parties, new_page: PageFactory
@@ -431,12 +469,13 @@ async def test_the_dashboard_reads_at_phone_width(
     await screenshot(page, portal, "buyer-dashboard-phone")
 
 
-@pytest.mark.parametrize("role", ["buyer", "supplier"])
+@pytest.mark.parametrize("role", ["buyer", "supplier", "vcfse", "cvs", "auditor"])
 async def test_keyboard_alone_reaches_the_main_content_and_every_screen(
     portal: Portal, parties: Parties, new_page: PageFactory, role: str
 ) -> None:
+    """Every screen of the role's navigation, reached by keyboard and checked with axe-core."""
     page = await new_page()
-    await sign_in(page, portal, getattr(parties, role), role)
+    await sign_in(page, portal, getattr(parties, role, f"{role}-{parties.buyer}"), role)
     skip = page.get_by_role("link", name="Skip to main content")
     first = await page.evaluate(
         "document.querySelector('a[href], button, input, select, textarea').textContent"
@@ -455,6 +494,7 @@ async def test_keyboard_alone_reaches_the_main_content_and_every_screen(
         await expect(link).to_have_attribute("aria-current", "page")
         await expect(page.get_by_role("heading", level=1)).to_be_focused()
         assert await page.get_by_role("heading", level=1).count() == 1, name
+        await assert_accessible(page)
 
 
 async def test_a_buyer_scores_the_bids_of_a_closed_tender_and_awards_it(
@@ -528,6 +568,47 @@ async def test_a_buyer_scores_the_bids_of_a_closed_tender_and_awards_it(
         "withdrawal": None,
         "evaluation": None,
     }
+    # The supplier delivered at most 20 hours of NT17 in a quarter; the bid offers 50 a quarter.
+    best = {
+        "delivered": "20",
+        "period": "2026-27-Q1",
+        "contract_id": contract["contract_id"],
+        "reference": "CW-2026-001",
+    }
+    track_record = {
+        "tender_id": tender_id,
+        "bid_id": bid_id,
+        "supplier": parties.supplier,
+        "revision": 1,
+        "new_supplier": False,
+        "overpromise_multiple": "1.5",
+        "as_of": "2027-01-20T10:00:00Z",
+        "commitments": [
+            {
+                "commitment_id": commitment_id,
+                "measure": "NT17",
+                "unit": "hours",
+                "committed_total": "200",
+                "committed_per_quarter": "50",
+                "best_delivered_per_quarter": "20",
+                "best_quarter": best,
+                "ratio": "2.5",
+                "overpromise": True,
+                "message": "this offer is 2.5 times your best delivered rate on NT17",
+                "record": None,
+            }
+        ],
+        "track_record": {
+            "supplier": parties.supplier,
+            "as_of": "2027-01-20T10:00:00Z",
+            "new_supplier": False,
+            "contracts": 1,
+            "overall_delivery_ratio": "0.8",
+            "measures": [],
+            "returns": {"due": 3, "on_time": 2, "late": 1, "missing": 0, "on_time_share": "0.6667"},
+            "alerts": {"open": 1, "resolved": 2},
+        },
+    }
     sent: dict[str, object] = {}
 
     async def commitments_api(route: Route) -> None:
@@ -540,6 +621,8 @@ async def test_a_buyer_scores_the_bids_of_a_closed_tender_and_awards_it(
             await route.fulfill(json=[{k: bid[k] for k in bid if k != "commitments"}])
         elif request.method == "GET" and path == f"/bids/{bid_id}":
             await route.fulfill(json=bid)
+        elif request.method == "GET" and path == f"/tenders/{tender_id}/bids/{bid_id}/track-record":
+            await route.fulfill(json=track_record)
         elif request.method == "GET" and path == f"/tenders/{tender_id}/evaluations":
             await route.fulfill(
                 json={
@@ -572,6 +655,15 @@ async def test_a_buyer_scores_the_bids_of_a_closed_tender_and_awards_it(
     await expect(
         page.get_by_text("Drivers volunteer with the food bank's deliveries.")
     ).to_be_visible()
+
+    # Beside the commitments, the supplier's track record: an offer above 1.5 times its best.
+    record = page.get_by_role("group", name=f"{parties.supplier}'s track record beside this bid")
+    nt17 = record.get_by_role("row").filter(has_text="NT17")
+    await expect(nt17).to_contain_text("50 hours")
+    await expect(nt17).to_contain_text("20 hours (CW-2026-001, 2026-27-Q1)")
+    await expect(nt17).to_contain_text("Over-promise")
+    await expect(nt17).to_contain_text("2.5 times the supplier's best delivered rate on NT17")
+    await expect(record).to_contain_text("2 of 3 (1 late, 0 missing)")
 
     await page.get_by_text("Score this bid on quality").click()
     await page.get_by_label("Qualitative score, 0 to 100").fill("72")

@@ -100,6 +100,16 @@ export async function getOrNull(service, path, query) {
   }
 }
 
+/** GET with its ETag, as {data, etag}; null for 404 (nothing recorded yet, or not yours). */
+export async function readOrNull(service, path, query) {
+  try {
+    return await call(service, "GET", path, { query });
+  } catch (error) {
+    if (error.status === 404) return null;
+    throw error;
+  }
+}
+
 /** Fetch a file with the bearer token and hand it to the browser as a download. */
 export async function download(service, path, filename) {
   const headers = {};

@@ -10,10 +10,14 @@ import * as alerts from "./screens/alerts.js";
 import * as contract from "./screens/contract.js";
 import * as dashboard from "./screens/dashboard.js";
 import * as guidance from "./screens/guidance.js";
+import * as needs from "./screens/needs.js";
+import * as offersScreen from "./screens/offers.js";
 import * as partners from "./screens/partners.js";
+import * as pledges from "./screens/pledges.js";
 import * as signin from "./screens/signin.js";
 import * as supplier from "./screens/supplier.js";
 import * as tenders from "./screens/tenders.js";
+import * as webhooks from "./screens/webhooks.js";
 
 const ROUTES = [
   { path: "sign-in", screen: signin.render, open: true },
@@ -27,16 +31,23 @@ const ROUTES = [
   { path: "returns", screen: supplier.renderHome },
   { path: "returns/:id", screen: supplier.renderContract },
   { path: "partners", screen: partners.render },
+  { path: "offers", screen: offersScreen.render },
+  { path: "local-needs", screen: needs.render },
+  { path: "pledge", screen: pledges.renderMine },
+  { path: "pledges", screen: pledges.renderAll },
+  { path: "pledges/:organisation", screen: pledges.renderOne },
+  { path: "webhooks", screen: webhooks.renderList },
+  { path: "webhooks/:id", screen: webhooks.renderLog },
   { path: "guidance", screen: guidance.render, open: true },
 ];
 
 const NAV = {
-  buyer: [["dashboard", "Dashboard"], ["alerts", "Alerts"], ["tenders", "Tenders"], ["guidance", "Guidance"]],
-  supplier: [["returns", "Returns"], ["alerts", "Alerts"], ["partners", "VCFSE partners"], ["guidance", "Guidance"]],
-  vcfse: [["partners", "Asks and matches"], ["guidance", "Guidance"]],
-  cvs: [["partners", "Asks and matches"], ["guidance", "Guidance"]],
-  auditor: [["dashboard", "Dashboard"], ["guidance", "Guidance"]],
-  admin: [["guidance", "Guidance"]],
+  buyer: [["dashboard", "Dashboard"], ["alerts", "Alerts"], ["tenders", "Tenders"], ["local-needs", "Local needs"], ["pledge", "Pledge and policy"], ["webhooks", "Webhooks"], ["guidance", "Guidance"]],
+  supplier: [["returns", "Returns"], ["alerts", "Alerts"], ["partners", "VCFSE partners"], ["offers", "Offers"], ["pledge", "Pledge and policy"], ["webhooks", "Webhooks"], ["guidance", "Guidance"]],
+  vcfse: [["partners", "Asks and matches"], ["offers", "Offers"], ["local-needs", "Local needs"], ["guidance", "Guidance"]],
+  cvs: [["partners", "Asks and matches"], ["offers", "Offers"], ["local-needs", "Local needs"], ["guidance", "Guidance"]],
+  auditor: [["dashboard", "Dashboard"], ["pledges", "Pledges"], ["guidance", "Guidance"]],
+  admin: [["pledges", "Pledges"], ["guidance", "Guidance"]],
 };
 
 const HOME = { buyer: "dashboard", supplier: "returns", vcfse: "partners", cvs: "partners", auditor: "dashboard", admin: "guidance" };

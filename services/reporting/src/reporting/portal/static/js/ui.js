@@ -168,13 +168,12 @@ export function summary(pairs) {
  */
 export function table({ caption, columns, rows, empty = "Nothing to show.", captionHidden = false }) {
   if (!rows || rows.length === 0) return h("p", { class: "muted" }, empty);
-  return h(
-    "div",
-    { class: "table-wrap" },
+  const captionId = caption ? uid("caption") : null;
+  return scrollable(
     h(
       "table",
       {},
-      caption ? h("caption", { class: captionHidden ? "visually-hidden" : null }, caption) : null,
+      caption ? h("caption", { id: captionId, class: captionHidden ? "visually-hidden" : null }, caption) : null,
       h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col", class: c.numeric ? "numeric" : null }, c.label)))),
       h(
         "tbody",
@@ -192,7 +191,29 @@ export function table({ caption, columns, rows, empty = "Nothing to show.", capt
         ),
       ),
     ),
+    captionId,
   );
+}
+
+/**
+ * A wrapper that scrolls its content sideways when it is wider than the screen. While it does,
+ * it is a named region in the tab order, so keyboard users can scroll it too (WCAG 2.1.1).
+ */
+export function scrollable(content, labelledBy = null) {
+  const wrap = h("div", { class: "table-wrap" }, content);
+  const mark = () => {
+    const overflows = wrap.scrollWidth > wrap.clientWidth + 1;
+    if (overflows && !wrap.hasAttribute("tabindex")) {
+      wrap.setAttribute("tabindex", "0");
+      wrap.setAttribute("role", "region");
+      if (labelledBy) wrap.setAttribute("aria-labelledby", labelledBy);
+      else wrap.setAttribute("aria-label", "Table, scrolls sideways");
+    } else if (!overflows && wrap.hasAttribute("tabindex")) {
+      for (const name of ["tabindex", "role", "aria-labelledby", "aria-label"]) wrap.removeAttribute(name);
+    }
+  };
+  if (typeof ResizeObserver === "function") new ResizeObserver(mark).observe(wrap);
+  return wrap;
 }
 
 export function link(href, text, attrs = {}) {
@@ -266,6 +287,23 @@ export function field(spec) {
   );
 }
 
+/**
+ * A group of fields under a legend that an API error may name as a whole ("needs.2",
+ * "event_types"): the message is shown under the legend. spec: {name, legend, hint, class}.
+ */
+export function group(spec, ...children) {
+  const id = spec.id || uid(`${spec.name.replaceAll(".", "-")}-group`);
+  const hintId = spec.hint ? `${id}-hint` : null;
+  return h(
+    "fieldset",
+    { id, class: `group field field--group ${spec.class || ""}`.trim(), "aria-describedby": hintId, dataset: { field: spec.name, for: spec.name } },
+    h("legend", {}, spec.legend),
+    spec.hint ? h("span", { class: "hint", id: hintId }, spec.hint) : null,
+    h("span", { class: "error-message", id: `${id}-error`, hidden: true }),
+    children,
+  );
+}
+
 /** The values of a form's named controls, as strings (checkboxes as booleans). */
 export function values(form) {
   const found = {};
@@ -285,7 +323,7 @@ export function clearErrors(form) {
     msg.hidden = true;
     msg.textContent = "";
   }
-  for (const el of form.querySelectorAll("[aria-invalid]")) {
+  for (const el of form.querySelectorAll("[aria-invalid], [aria-describedby]")) {
     el.removeAttribute("aria-invalid");
     const described = (el.getAttribute("aria-describedby") || "").split(" ").filter((x) => !x.endsWith("-error"));
     if (described.length) el.setAttribute("aria-describedby", described.join(" "));
@@ -309,8 +347,15 @@ function controlFor(form, name) {
 }
 
 function labelFor(form, control) {
+  if (control && control.tagName === "FIELDSET") return control.querySelector("legend")?.textContent.trim() || null;
   const label = control && form.querySelector(`label[for="${control.id}"]`);
   return label ? label.textContent.trim() : null;
+}
+
+/** Where focus goes for a problem: the control itself, or a group's first control. */
+function focusTarget(control) {
+  if (control.tagName !== "FIELDSET") return control;
+  return control.querySelector("input:not([type=hidden]), select, textarea, button") || control;
 }
 
 /**
@@ -332,8 +377,9 @@ export function showProblem(form, error, { describe } = {}) {
         slot.hidden = false;
         slot.textContent = slot.textContent ? `${slot.textContent} ${message}` : message;
         wrap.classList.add("field--error");
-        control.setAttribute("aria-invalid", "true");
-        control.setAttribute("aria-describedby", [control.getAttribute("aria-describedby"), slot.id].filter(Boolean).join(" "));
+        if (control.tagName !== "FIELDSET") control.setAttribute("aria-invalid", "true");
+        const described = (control.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+        if (!described.includes(slot.id)) control.setAttribute("aria-describedby", [...described, slot.id].join(" "));
       }
     }
     items.push(
@@ -341,7 +387,7 @@ export function showProblem(form, error, { describe } = {}) {
         "li",
         {},
         control
-          ? h("a", { href: `#${control.id}`, onclick: (ev) => { ev.preventDefault(); control.focus(); } }, `${name}: ${message}`)
+          ? h("a", { href: `#${focusTarget(control).id || control.id}`, onclick: (ev) => { ev.preventDefault(); focusTarget(control).focus(); } }, `${name}: ${message}`)
           : `${name}: ${message}`,
       ),
     );
@@ -396,6 +442,9 @@ const PYDANTIC = [
   [/^String should have at least 1 character$/i, "This is required."],
   [/^String should have at most (\d+) characters?$/i, "Use $1 characters or fewer."],
   [/^String should match pattern .*$/i, "This is not in the expected format."],
+  [/^Input should be a valid URL.*$/i, "Enter a full web address, starting with https://"],
+  [/^URL scheme should be .*$/i, "Enter a web address starting with https:// (or http://)."],
+  [/^List should have at least 1 item.*$/i, "Give at least one."],
   [/^Value error, (.*)$/i, "$1"],
   [/^Input should be (.*)$/i, "Choose $1."],
 ];
@@ -459,6 +508,33 @@ export function form({ fields, submitLabel, onSubmit, kind = "", extra = null, d
     });
   });
   return el;
+}
+
+/**
+ * A button that calls the API, then draws the screen again with `message` at its top; a refusal
+ * is shown beside the button, in words.
+ */
+export function actionButton(label, action, message, { kind = "", small = true, ...attrs } = {}) {
+  const status = h("span", { class: "action-status" });
+  const el = button(label, async () => {
+    el.disabled = true;
+    replace(status);
+    try {
+      await action();
+      flash(message);
+      reload();
+    } catch (error) {
+      el.disabled = false;
+      if (!error.problem) throw error;
+      replace(status, problemNotice(error));
+    }
+  }, { kind, class: `button${small ? " button--small" : ""}${kind ? ` button--${kind}` : ""}`, ...attrs });
+  return h("span", {}, el, status);
+}
+
+/** Comma- or line-separated text as a list of trimmed, non-empty items. */
+export function splitList(text, separator = /[,\n]/) {
+  return String(text || "").split(separator).map((x) => x.trim()).filter(Boolean);
 }
 
 /** A disclosure: a summary line that opens to show more. */

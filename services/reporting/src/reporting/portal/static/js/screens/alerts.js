@@ -2,7 +2,7 @@
 // and escalate it where the API allows (otherwise alerts escalate on their own when left
 // unacknowledged).
 
-import { call, find, get, getOrNull, offers, routeName } from "../api.js";
+import { call, get, getOrNull, offers, routeName } from "../api.js";
 import { hasRole } from "../auth.js";
 import * as periods from "../periods.js";
 import {
@@ -121,7 +121,73 @@ export async function renderAlert(view, { id }) {
   else if (!isBuyer && alert.status !== "resolved") {
     add(view, notice("info", "What happens next", "The contract manager acknowledges this alert and records how it is resolved. Recovering the shortfall in your next return, or agreeing a remediation plan, resolves it."));
   }
+  add(view, h("h2", { id: "escalations" }, "Escalations"), escalationsOf(alert));
   add(view, h("h2", {}, "History"), historyOf(alert.history || []));
+}
+
+const ESCALATE = ["POST", "/alerts/{alert_id}/escalation"];
+
+/** Escalating by hand: the next level, and why, in words the next level will read. */
+function escalation(alert, etag) {
+  if (alert.level >= 3) {
+    return h("p", {}, "This alert is already with the board, the top level: it cannot be escalated further.");
+  }
+  if (!offers("measurement", ...ESCALATE)) {
+    return h(
+      "div",
+      {},
+      h("p", {}, "An alert that stays unacknowledged escalates on its own: to the head of procurement, then to the board."),
+      unavailable("Escalating by hand", routeName("measurement", ...ESCALATE)),
+    );
+  }
+  const next = LEVELS[alert.level + 1];
+  return h(
+    "div",
+    {},
+    h(
+      "p",
+      {},
+      `Escalating sends the alert to the ${next.toLowerCase()} now, whether or not it is acknowledged. ` +
+        (alert.status === "open" ? "Left unacknowledged, it escalates on its own as well." : "Acknowledged alerts escalate only by hand."),
+    ),
+    form({
+      label: "Escalate the alert",
+      fields: [
+        field({
+          name: "reason",
+          label: "Why it needs escalating",
+          type: "textarea",
+          required: true,
+          hint: `What the ${next.toLowerCase()} needs to know and decide; it is kept in the alert's history`,
+        }),
+      ],
+      submitLabel: `Escalate to ${next}`,
+      kind: "warning",
+      onSubmit: async (v) => {
+        await call("measurement", "POST", `/alerts/${alert.alert_id}/escalation`, { body: { reason: v.reason }, etag });
+        flash(`Alert escalated to the ${next.toLowerCase()}.`);
+        reload();
+      },
+    }),
+  );
+}
+
+/** Each move up a level: by hand with its reason, or automatic when nobody acknowledged it. */
+function escalationsOf(alert) {
+  const moves = alert.escalations || (alert.history || []).filter((e) => e.type === "AlertEscalated");
+  return table({
+    caption: "Escalations of this alert, oldest first",
+    captionHidden: true,
+    empty: `Not escalated: it is with the ${(LEVELS[alert.level] || "contract manager").toLowerCase()}, where every alert starts.`,
+    columns: [
+      { label: "Escalated on", value: (e) => day(e.escalated_on) },
+      { label: "From", value: (e) => LEVELS[e.from_level] || `Level ${e.from_level}` },
+      { label: "To", value: (e) => LEVELS[e.level] || words(e.escalated_to) },
+      { label: "By", value: (e) => (e.automatic || e.by === "automatic" || !e.by ? "Automatically" : e.by) },
+      { label: "Why", value: (e) => e.reason || (e.automatic ? "Not acknowledged in time" : "–") },
+    ],
+    rows: moves,
+  });
 }
 
 function actions(alert, etag) {
@@ -169,34 +235,7 @@ function actions(alert, etag) {
   } else if (alert.status === "open") {
     add(section, h("p", { class: "muted" }, "Once acknowledged, you can record how the alert was resolved."));
   }
-  add(section, h("h3", {}, "Escalate"));
-  const escalation = find("measurement", "POST", /^\/alerts\/\{[^}]+\}\/escalat/);
-  if (escalation.length && alert.level < 3) {
-    add(section, 
-      form({
-        label: "Escalate the alert",
-        fields: [field({ name: "reason", label: "Why it needs escalating", type: "textarea" })],
-        submitLabel: `Escalate to ${LEVELS[alert.level + 1]}`,
-        kind: "warning",
-        onSubmit: async (v) => {
-          await call("measurement", "POST", escalation[0].replace(/\{[^}]+\}/, alert.alert_id), { body: v.reason ? { reason: v.reason } : {}, etag });
-          flash("Alert escalated.");
-          reload();
-        },
-      }),
-    );
-  } else {
-    add(section, 
-      h(
-        "p",
-        {},
-        alert.level >= 3
-          ? "This alert is already with the board."
-          : "Escalation is automatic: an alert that stays unacknowledged goes to the head of procurement, then to the board. " +
-            "The measurement service offers no route to escalate by hand.",
-      ),
-    );
-  }
+  add(section, h("h3", {}, "Escalate"), escalation(alert, etag));
   return section;
 }
 

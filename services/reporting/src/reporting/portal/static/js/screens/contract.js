@@ -72,6 +72,9 @@ export async function render(view, { id }) {
   add(view, h("h2", { id: "returns" }, "Returns"));
   add(view, schedule === null ? notice("info", "No return schedule yet", "The measurement service has not yet opened this contract's return schedule.") : returnsSection(contract, schedule, returns, isBuyer));
 
+  add(view, h("h3", { id: "corroborations" }, "Evidence confirmed by VCFSE partners"));
+  add(view, await corroborationsSection(contract));
+
   add(view, h("h2", { id: "variations" }, "Variations"));
   add(view, variationsSection(contract, etag, isBuyer));
 
@@ -234,6 +237,7 @@ function returnDetails(contract, ret, obligations, isBuyer) {
         { label: "Delivered in the quarter", value: (l) => qty(l.quantity, obligations.get(l.obligation_id)?.unit), numeric: true },
         { label: "What happened", value: (l) => lineStory(l) },
         { label: "Evidence", value: (l) => (l.evidence?.length ? h("ul", {}, l.evidence.map((e) => h("li", {}, e))) : "None given") },
+        { label: "Confirmed by VCFSE partners", value: (l) => corroborationOf(l, obligations.get(l.obligation_id)?.unit) },
       ],
       rows: ret.lines,
     }),
@@ -274,6 +278,53 @@ function returnDetails(contract, ret, obligations, isBuyer) {
           ),
         )
       : null,
+  );
+}
+
+/** A return line's corroborated evidence: what each VCFSE partner confirmed it received. */
+function corroborationOf(line, unit) {
+  const found = line.corroborations || [];
+  if (!found.length) return "None confirmed";
+  return h(
+    "div",
+    {},
+    h("span", { class: "corroborated" }, `${qty(line.corroborated_quantity, unit || found[0].unit)} confirmed`),
+    h(
+      "ul",
+      { class: "reasons" },
+      found.map((c) => h("li", {}, `${qty(c.quantity, c.unit)} delivered ${day(c.delivered_on)}: confirmed by ${c.partner}${c.confirmed_by && c.confirmed_by !== c.partner ? ` (through ${c.confirmed_by})` : ""} on ${day(c.confirmed_on)}`)),
+    ),
+  );
+}
+
+/** Every delivery VCFSE partners confirmed on the contract, by obligation and quarter. */
+async function corroborationsSection(contract) {
+  const route = ["GET", "/contracts/{contract_id}/corroborations"];
+  if (!offers("measurement", ...route)) return unavailable("Evidence confirmed by VCFSE partners", routeName("measurement", ...route));
+  let groups;
+  try {
+    groups = (await getOrNull("measurement", `/contracts/${contract.contract_id}/corroborations`)) || [];
+  } catch (error) {
+    return problemNotice(error);
+  }
+  const rows = groups.flatMap((g) => g.corroborations.map((c) => ({ ...c, measure: g.measure, period: g.period })));
+  return h(
+    "div",
+    {},
+    h("p", {}, "Support the supplier delivered through the brokerage that the VCFSE organisation confirmed it received: evidence that corroborates the return for that obligation and quarter. Disputed or unconfirmed deliveries never appear."),
+    table({
+      caption: "Deliveries confirmed by VCFSE partners",
+      captionHidden: true,
+      empty: "No VCFSE partner has confirmed a delivery on this contract yet.",
+      columns: [
+        { label: "Quarter", value: (c) => periods.label(c.period) },
+        { label: "Measure", value: (c) => c.measure },
+        { label: "Partner", value: (c) => c.partner },
+        { label: "Delivered", value: (c) => `${qty(c.quantity, c.unit)} on ${day(c.delivered_on)}`, numeric: true },
+        { label: "Confirmed", value: (c) => `By ${c.confirmed_by} on ${day(c.confirmed_on)}` },
+      ],
+      rows,
+    }),
   );
 }
 

@@ -7,7 +7,7 @@ import { session } from "../auth.js";
 import { measureGuidance, returnGuidance } from "../guidance.js";
 import * as periods from "../periods.js";
 import {
-  add, busy, button, clearErrors, day, disclosure, field, flash, h, heading, humanise, link, notice, pct, qty, reload, replace, showProblem, summary, table, tag, unavailable, values, words,
+  add, busy, button, clearErrors, day, disclosure, field, flash, h, heading, humanise, link, notice, pct, problemNotice, qty, reload, replace, showProblem, summary, table, tag, unavailable, values, words,
 } from "../ui.js";
 import { historyList } from "./contract.js";
 import { worst } from "./dashboard.js";
@@ -23,9 +23,14 @@ export async function renderHome(view) {
     ? await pool(contracts, 6, (c) => getOrNull("reporting", `/contracts/${c.contract_id}/progress`))
     : [];
   const organisation = session()?.organisation;
-  const standing = offers("reporting", "GET", "/suppliers/{supplier}/standing")
-    ? await getOrNull("reporting", `/suppliers/${encodeURIComponent(organisation)}/standing`).catch(() => null)
-    : null;
+  const [standing, record] = await Promise.all([
+    offers("reporting", "GET", "/suppliers/{supplier}/standing")
+      ? getOrNull("reporting", `/suppliers/${encodeURIComponent(organisation)}/standing`).catch(() => null)
+      : null,
+    offers("commitments", ...TRACK_RECORD)
+      ? get("commitments", `/suppliers/${encodeURIComponent(organisation)}/track-record`).catch((error) => ({ error }))
+      : null,
+  ]);
 
   add(view, h("h2", {}, "What is due when"));
   add(view, 
@@ -76,6 +81,8 @@ export async function renderHome(view) {
         }),
   );
 
+  add(view, h("h3", { id: "track-record" }, "Your track record"), trackRecord(record));
+
   add(view, h("h2", {}, "Your alerts"));
   const open = (alerts || []).filter((a) => a.status !== "resolved");
   add(view, 
@@ -93,6 +100,46 @@ export async function renderHome(view) {
           ],
           rows: open,
         }),
+  );
+}
+
+const TRACK_RECORD = ["GET", "/suppliers/{supplier}/track-record"];
+
+/** What buyers see beside your bids: delivery against commitments, best quarters, timeliness. */
+function trackRecord(record) {
+  if (record === null) return unavailable("Your track record", routeName("commitments", ...TRACK_RECORD));
+  if (record.error) return problemNotice(record.error);
+  if (record.new_supplier) {
+    return notice(
+      "info",
+      "New supplier, no record yet",
+      "You have no contract on record here yet. Buyers reading your bids see you as a new supplier: that is never held against you.",
+    );
+  }
+  return h(
+    "div",
+    {},
+    h("p", {}, "What buyers see beside your bids. Delivered counts accepted returns only; a commitment in a new bid well above your best delivered quarter on its measure (by default, more than 1.5 times it) is flagged to the buyer."),
+    summary([
+      ["Contracts on record", String(record.contracts)],
+      ["Delivered ÷ committed to date", `${pct(record.overall_delivery_ratio)} (the mean over measures, each capped at 100%)`],
+      ["Returns on time", record.returns.due ? `${record.returns.on_time} of ${record.returns.due} (${record.returns.late} late, ${record.returns.missing} missing)` : "None due yet"],
+      ["Alerts", `${record.alerts.open} open, ${record.alerts.resolved} resolved`],
+    ]),
+    table({
+      caption: "Your record on each measure",
+      captionHidden: true,
+      empty: "No measure on record yet.",
+      columns: [
+        { label: "Measure", value: (m) => m.measure },
+        { label: "Contracts", value: (m) => String(m.contracts), numeric: true },
+        { label: "Committed to date", value: (m) => qty(m.committed_to_date, m.unit), numeric: true },
+        { label: "Delivered to date", value: (m) => qty(m.delivered_to_date, m.unit), numeric: true },
+        { label: "Delivered ÷ committed", value: (m) => pct(m.delivery_ratio), numeric: true },
+        { label: "Best quarter", value: (m) => (m.best_quarter ? `${qty(m.best_delivered_per_quarter, m.unit)} (${m.best_quarter.reference}, ${periods.short(m.best_quarter.period)})` : "None accepted yet") },
+      ],
+      rows: record.measures,
+    }),
   );
 }
 

@@ -5,7 +5,7 @@ import { call, get, offers, pool, routeName } from "../api.js";
 import { session } from "../auth.js";
 import { evaluationGuidance } from "../guidance.js";
 import {
-  add, button, day, disclosure, field, flash, form, go, h, heading, link, money, notice, num, problemNotice, qty, reload, replace, summary, table, tag, unavailable, words,
+  add, button, day, disclosure, field, flash, form, go, h, heading, link, money, notice, num, pct, problemNotice, qty, reload, replace, summary, table, tag, unavailable, words,
 } from "../ui.js";
 
 function split(text) {
@@ -190,6 +190,7 @@ async function bidsSection(view, tender, etag) {
     offers("commitments", "GET", "/tenders/{tender_id}/evaluations") ? get("commitments", `/tenders/${tender.tender_id}/evaluations`) : null,
   ]);
   const bids = await pool(listed.filter((b) => b.status !== "withdrawn"), 4, (b) => get("commitments", `/bids/${b.bid_id}`));
+  const records = await pool(bids, 4, (b) => trackRecordOf(tender, b));
   const scored = new Map((evaluations?.evaluations || []).map((e) => [e.bid_id, e]));
   if (!bids.length) {
     add(view, h("p", {}, "No bids were made."));
@@ -213,11 +214,73 @@ async function bidsSection(view, tender, etag) {
   const column = h("div", {});
   add(layout, column, evaluationGuidance());
   add(view, layout);
-  for (const bid of bids) add(column, bidCard(tender, bid, scored.get(bid.bid_id), etag));
+  bids.forEach((bid, i) => add(column, bidCard(tender, bid, scored.get(bid.bid_id), etag, records[i])));
   add(column, awardForm(tender, bids, etag));
 }
 
-function bidCard(tender, bid, evaluation, etag) {
+const BID_TRACK_RECORD = ["GET", "/tenders/{tender_id}/bids/{bid_id}/track-record"];
+
+/** The bid beside its supplier's track record: {data} or {error}, or null when not offered. */
+async function trackRecordOf(tender, bid) {
+  if (!offers("commitments", ...BID_TRACK_RECORD)) return null;
+  try {
+    return { data: await get("commitments", `/tenders/${tender.tender_id}/bids/${bid.bid_id}/track-record`) };
+  } catch (error) {
+    if (!error.problem) throw error;
+    return { error };
+  }
+}
+
+/** A message the API words for the supplier ("your best delivered rate"), for the buyer. */
+function forBuyer(message) {
+  const text = String(message || "").replace(/\byour\b/g, "the supplier's");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function trackRecordSection(bid, found) {
+  const headingId = `record-${bid.bid_id}`;
+  const parts = [h("h4", { id: headingId }, `${bid.supplier}'s track record beside this bid`)];
+  if (found === null) {
+    parts.push(unavailable("The track record", routeName("commitments", ...BID_TRACK_RECORD)));
+  } else if (found.error) {
+    parts.push(problemNotice(found.error));
+  } else if (found.data.new_supplier) {
+    parts.push(
+      notice(
+        "info",
+        "New supplier, no record yet",
+        `${bid.supplier} has no contract on record here, so there is nothing to compare its commitments with. ` +
+          "This is not a penalty: judge the bid on its method, its plan and its partners.",
+      ),
+    );
+  } else {
+    const record = found.data.track_record;
+    const multiple = num(found.data.overpromise_multiple);
+    parts.push(
+      summary([
+        ["Contracts on record", String(record.contracts)],
+        ["Delivered ÷ committed to date", `${pct(record.overall_delivery_ratio)} (the mean over measures, each capped at 100%)`],
+        ["Returns on time", record.returns.due ? `${record.returns.on_time} of ${record.returns.due} (${record.returns.late} late, ${record.returns.missing} missing)` : "None due yet"],
+        ["Alerts", `${record.alerts.open} open, ${record.alerts.resolved} resolved`],
+      ]),
+      table({
+        caption: `Each commitment beside ${bid.supplier}'s best delivered rate`,
+        columns: [
+          { label: "Measure", value: (c) => c.measure },
+          { label: "Committed per quarter (busiest)", value: (c) => qty(c.committed_per_quarter, c.unit), numeric: true },
+          { label: "Best delivered in a quarter", value: (c) => (c.best_quarter ? `${qty(c.best_delivered_per_quarter, c.unit)} (${c.best_quarter.reference}, ${c.best_quarter.period})` : "No delivery on record"), numeric: true },
+          { label: "Ratio", value: (c) => (c.ratio === null ? "–" : `${num(c.ratio)} ×`), numeric: true },
+          { label: `More than ${multiple} × the best?`, value: (c) => (c.overpromise ? tag("red", "Over-promise") : "No") },
+          { label: "What it means", value: (c) => forBuyer(c.message) },
+        ],
+        rows: found.data.commitments,
+      }),
+    );
+  }
+  return h("div", { class: "track-record", role: "group", "aria-labelledby": headingId }, parts);
+}
+
+function bidCard(tender, bid, evaluation, etag, record = null) {
   const canScore = offers("commitments", "PUT", "/tenders/{tender_id}/evaluations/{bid_id}");
   return h(
     "section",
@@ -238,6 +301,7 @@ function bidCard(tender, bid, evaluation, etag) {
       ],
       rows: bid.commitments,
     }),
+    trackRecordSection(bid, record),
     disclosure("Method statement", h("p", { class: "quote" }, bid.method_statement)),
     evaluation ? notice("info", `Scored ${num(evaluation.qualitative_score)} of 100 on quality`, evaluation.rationale) : null,
     canScore
