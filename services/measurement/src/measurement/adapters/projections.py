@@ -178,28 +178,29 @@ _PROJECTORS: dict[str, Projector] = {
 }
 
 
-async def _parties(conn: AsyncConnection, event: EventEnvelope) -> tuple[str, ...]:
-    """The organisations an event concerns: the contract's buyer and supplier."""
+async def _parties(tx: StoreTransaction, event: EventEnvelope) -> tuple[str, ...]:
+    """The organisations an event concerns: the contract's buyer and supplier (read once per
+    contract and transaction when the event does not name them)."""
     data = event.data
     if "buyer" in data and "supplier" in data:
         return tuple(dict.fromkeys((data["buyer"], data["supplier"])))
     if event.aggregate == al.Alert.stream_prefix:
-        row = (
-            await conn.execute(
-                select(alerts.c.buyer, alerts.c.supplier).where(
-                    alerts.c.alert_id == data["alert_id"]
-                )
-            )
-        ).first()
+        key = ("alert-parties", data["alert_id"])
+        query = select(alerts.c.buyer, alerts.c.supplier).where(
+            alerts.c.alert_id == data["alert_id"]
+        )
     else:
-        row = (
-            await conn.execute(
-                select(schedule_periods.c.buyer, schedule_periods.c.supplier)
-                .where(schedule_periods.c.contract_id == data["contract_id"])
-                .limit(1)
-            )
-        ).first()
-    return () if row is None else tuple(dict.fromkeys((row.buyer, row.supplier)))
+        key = ("contract-parties", data["contract_id"])
+        query = (
+            select(schedule_periods.c.buyer, schedule_periods.c.supplier)
+            .where(schedule_periods.c.contract_id == data["contract_id"])
+            .limit(1)
+        )
+    if key not in tx.memo:
+        row = (await tx.conn.execute(query)).first()
+        tx.memo[key] = () if row is None else tuple(dict.fromkeys((row.buyer, row.supplier)))
+    parties: tuple[str, ...] = tx.memo[key]
+    return parties
 
 
 async def _subscriptions(tx: StoreTransaction, parties: tuple[str, ...]) -> list[Row[Any]]:
@@ -221,7 +222,7 @@ async def _subscriptions(tx: StoreTransaction, parties: tuple[str, ...]) -> list
 
 async def _queue_webhooks(tx: StoreTransaction, event: EventEnvelope, now: datetime) -> None:
     conn = tx.conn
-    parties = await _parties(conn, event)
+    parties = await _parties(tx, event)
     if not parties:
         return
     for sub in await _subscriptions(tx, parties):
