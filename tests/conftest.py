@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -101,7 +103,21 @@ async def service_client(
         )
 
     yield factory
-    await stack.aclose()
+    await _bounded(stack.aclose(), seconds=60, what="stopping the in-process services")
+
+
+async def _bounded(step: Awaitable[None], *, seconds: float, what: str) -> None:
+    """Run a teardown step, or fail naming what every task was waiting on when it hung."""
+    task = asyncio.ensure_future(step)
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if done:
+        task.result()
+        return
+    for other in asyncio.all_tasks():
+        print(f"--- task {other.get_name()} ---", file=sys.stderr)
+        other.print_stack(file=sys.stderr)
+    task.cancel()
+    raise AssertionError(f"{what} took longer than {seconds:.0f}s (task stacks above)")
 
 
 def bearer(organisation: str, *roles: str, subject: str = "someone") -> dict[str, str]:

@@ -49,9 +49,14 @@ def if_match(
     return int(match.group(1))
 
 
+# Far beyond any real list, and inside the 64-bit OFFSET the databases take: a larger number
+# is a 422 naming the field, not a database overflow.
+MAX_OFFSET = 1_000_000_000
+
+
 def page(
     limit: Annotated[int, Query(ge=1, le=500, description="at most this many")] = 100,
-    offset: Annotated[int, Query(ge=0, description="skip this many")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="skip this many")] = 0,
 ) -> Page:
     """Which slice of a list to return."""
     return Page(limit=limit, offset=offset)
@@ -69,3 +74,6 @@ PageDep = Annotated[Page, Depends(page)]
 BuyerDep = Annotated[Principal, Depends(require_roles(Role.BUYER))]
 SupplierDep = Annotated[Principal, Depends(require_roles(Role.SUPPLIER))]
 AdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
+# Organisations that make social value pledges and policies: buyers and suppliers (auditors,
+# VCFSE groups and CVSs read them).
+PledgerDep = Annotated[Principal, Depends(require_roles(Role.BUYER, Role.SUPPLIER, Role.ADMIN))]

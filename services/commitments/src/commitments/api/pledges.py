@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from svledger.quantities import figure
 from svledger.web import CurrentPrincipal
 
-from commitments.api.dependencies import ContextDep, IfMatch, PageDep, etag
+from commitments.api.dependencies import ContextDep, IfMatch, PageDep, PledgerDep, etag
 from commitments.api.schemas import Quantity, RuleWarningOut
 from commitments.application.pledges import get_pledge, list_pledges, record_pledge
 from commitments.domain.pledge import Pledge, PledgeTerms
@@ -94,7 +94,7 @@ def _response(pledge: Pledge, code: int = 200) -> JSONResponse:
 
 @router.put("/{organisation}", response_model=PledgeOut, summary="Make or revise your pledge")
 async def put_pledge(
-    organisation: str, body: PledgeIn, actor: CurrentPrincipal, ctx: ContextDep, version: IfMatch
+    organisation: str, body: PledgeIn, actor: PledgerDep, ctx: ContextDep, version: IfMatch
 ) -> JSONResponse:
     """Make (201) or revise (200, with a reason) your organisation's Partner VCFSE pledge."""
     pledge, created = await record_pledge(

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from svledger.web import CurrentPrincipal
 
-from commitments.api.dependencies import ContextDep, IfMatch, etag
+from commitments.api.dependencies import ContextDep, IfMatch, PledgerDep, etag
 from commitments.application.policies import get_policy, record_policy
 from commitments.domain.policy import Policy, PolicyTerms
 
@@ -55,7 +55,7 @@ def _response(policy: Policy, code: int = 200) -> JSONResponse:
 
 @router.put("/{organisation}", response_model=PolicyOut, summary="Record your policy")
 async def put_policy(
-    organisation: str, body: PolicyIn, actor: CurrentPrincipal, ctx: ContextDep, version: IfMatch
+    organisation: str, body: PolicyIn, actor: PledgerDep, ctx: ContextDep, version: IfMatch
 ) -> JSONResponse:
     """Record (201) or revise (200) your organisation's social value policy."""
     policy, created = await record_policy(

@@ -28,6 +28,11 @@ from measurement.domain.alert import (
     ResolutionKind,
 )
 
+# Query bounds far beyond real use, so an absurd number is a 422 naming the field rather
+# than an overflow in date arithmetic or the database.
+MAX_AGE_DAYS = 36_600
+MAX_OFFSET = 1_000_000_000
+
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 
 Kind = Literal["overdue_return", "under_delivery", "at_risk", "pledge_behind"]
@@ -151,11 +156,13 @@ class InboxQuery(BaseModel):
     supplier: str | None = None
     level: int | None = Field(default=None, ge=1, le=3)
     min_age_days: int | None = Field(
-        default=None, ge=0, description="raised at least this long ago"
+        default=None, ge=0, le=MAX_AGE_DAYS, description="raised at least this long ago"
     )
-    max_age_days: int | None = Field(default=None, ge=0, description="raised at most this long ago")
+    max_age_days: int | None = Field(
+        default=None, ge=0, le=MAX_AGE_DAYS, description="raised at most this long ago"
+    )
     limit: int = Field(default=100, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
     def filter(self) -> AlertFilter:
         """As the read model's filter."""
