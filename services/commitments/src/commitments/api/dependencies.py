@@ -74,6 +74,9 @@ PageDep = Annotated[Page, Depends(page)]
 BuyerDep = Annotated[Principal, Depends(require_roles(Role.BUYER))]
 SupplierDep = Annotated[Principal, Depends(require_roles(Role.SUPPLIER))]
 AdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
-# Organisations that make social value pledges and policies: buyers and suppliers (auditors,
-# VCFSE groups and CVSs read them).
-PledgerDep = Annotated[Principal, Depends(require_roles(Role.BUYER, Role.SUPPLIER, Role.ADMIN))]
+# Who records an organisation's pledge and policy: anyone acting for it but an auditor
+# (auditors oversee; they read).
+PledgerDep = Annotated[
+    Principal,
+    Depends(require_roles(Role.BUYER, Role.SUPPLIER, Role.VCFSE, Role.CVS, Role.ADMIN)),
+]
