@@ -9,7 +9,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 
-.PHONY: help install browser run test test-unit test-integration test-e2e test-browser deploy-check lint format typecheck migrate provision bench clean
+.PHONY: help install browser run test test-unit test-integration test-security test-e2e test-browser deploy-check lint format typecheck migrate provision bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -28,7 +28,7 @@ run: install ## start NATS and the four services; Ctrl-C stops them
 	$(BIN)/svl run
 
 test: install browser ## every test tier: unit, integration, end to end, deployment (SQLite, and PostgreSQL if TEST_DATABASE_URL)
-	$(BIN)/pytest tests/unit tests/integration tests/e2e tests/deploy tests/browser
+	$(BIN)/pytest tests/unit tests/integration tests/security tests/e2e tests/deploy tests/browser
 
 test-browser: install browser ## the portal in Debian's Chromium (SVL_SCREENSHOT_DIR keeps the screenshots)
 	$(BIN)/pytest tests/browser
@@ -44,6 +44,9 @@ test-unit: install
 
 test-integration: install
 	$(BIN)/pytest tests/integration
+
+test-security: install ## authorization matrix, schemathesis fuzzing (SVL_FUZZ_CASES), hostile input
+	$(BIN)/pytest tests/security
 
 test-e2e: install
 	$(BIN)/pytest tests/e2e

@@ -4,6 +4,12 @@ A key is claimed (a pending row, unique per organisation) before the command run
 concurrent requests with one key cannot both take effect: the second is told the first is
 still in progress. When the command succeeds its response is stored with the key; when it
 fails the claim is released, so the client can retry with the same key.
+
+A process killed mid-request leaves its claim pending with nobody to finish it. After
+:data:`ABANDONED_AFTER` (far longer than any request runs) a retry with the same key and body
+takes the claim over and runs the command again: the command's own rules then decide (a return
+already stored is a 409 saying so), rather than the key answering "still being processed"
+forever.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -24,6 +31,7 @@ from svledger.schema import idempotency_keys
 
 PENDING = 0
 MAX_KEY_LENGTH = 200
+ABANDONED_AFTER = timedelta(seconds=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,12 +123,34 @@ class IdempotencyKeys:
                 "use a new key for a new request",
                 field="Idempotency-Key",
             )
+        if row.status == PENDING and await self._take_over(organisation, key, row.recorded_at):
+            return None
         if row.status == PENDING:
             raise Conflict(
                 "a request with this Idempotency-Key is still being processed; retry shortly",
                 field="Idempotency-Key",
             )
         return Outcome(int(row.status), dict(row.response)["body"], replayed=True)
+
+    async def _take_over(self, organisation: str, key: str, claimed_at: datetime) -> bool:
+        """Claim a key whose pending claim is older than :data:`ABANDONED_AFTER`; of two
+        retries racing for it, only one wins."""
+        # SQLite hands the instant back without its zone; it was written in UTC.
+        aware = claimed_at if claimed_at.tzinfo else claimed_at.replace(tzinfo=UTC)
+        if aware > self.clock() - ABANDONED_AFTER:
+            return False
+        async with self.database.writer.begin() as conn:
+            taken = await conn.execute(
+                update(idempotency_keys)
+                .where(
+                    idempotency_keys.c.organisation == organisation,
+                    idempotency_keys.c.key == key,
+                    idempotency_keys.c.status == PENDING,
+                    idempotency_keys.c.recorded_at == claimed_at,
+                )
+                .values(recorded_at=self.clock())
+            )
+        return bool(taken.rowcount == 1)
 
     async def _release(self, organisation: str, key: str) -> None:
         async with self.database.writer.begin() as conn:

@@ -32,7 +32,14 @@ from svledger.ratelimit import WriteLimiter
 from svledger.relay import Relay
 from svledger.settings import ServiceSettings
 from svledger.telemetry import configure_tracing
-from svledger.web import BodySizeLimit, install_problem_handlers, limit_writes
+from svledger.web import (
+    PROBLEM_RESPONSES,
+    BodySizeLimit,
+    RefuseNulCharacters,
+    document_problems,
+    install_problem_handlers,
+    limit_writes,
+)
 
 log = logging.getLogger(__name__)
 
@@ -199,6 +206,8 @@ def create_service_app(
     for key, value in (state or {}).items():
         setattr(app.state, key, value)
     install_problem_handlers(app)
+    # Added first, so it runs inside BodySizeLimit, which bounds the body it reads.
+    app.add_middleware(RefuseNulCharacters)
     app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)
     app.add_middleware(MeasureRequests, metrics=runtime.requests)
     app.add_middleware(RequestContext, service=settings.service)
@@ -224,7 +233,8 @@ def create_service_app(
     )
     app.include_router(_health_router(runtime))
     for router in routers:
-        app.include_router(router)
+        app.include_router(router, responses=PROBLEM_RESPONSES)
+    document_problems(app)
     return app
 
 
@@ -236,7 +246,11 @@ def _health_router(runtime: ServiceRuntime) -> APIRouter:
         """Liveness: answers while the event loop runs."""
         return {"status": "ok", "service": runtime.settings.service}
 
-    @router.get("/metrics", summary="Prometheus metrics: relay and consumer lag, dead letters")
+    @router.get(
+        "/metrics",
+        summary="Prometheus metrics: relay and consumer lag, dead letters",
+        response_class=PlainTextResponse,
+    )
     async def metrics() -> PlainTextResponse:
         """Relay lag in store positions, each consumer's pending and unacknowledged messages,
         events applied and dead-lettered by this process."""
@@ -244,7 +258,11 @@ def _health_router(runtime: ServiceRuntime) -> APIRouter:
             await runtime.metrics_text(), media_type="text/plain; version=0.0.4"
         )
 
-    @router.get("/readyz", summary="The database and NATS are reachable")
+    @router.get(
+        "/readyz",
+        summary="The database and NATS are reachable",
+        responses={503: {"description": "A dependency is not reachable; the checks say which"}},
+    )
     async def readyz() -> JSONResponse:
         """Readiness: 200 when every dependency answers, else 503 naming the failing one."""
         checks = await runtime.readiness()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.encoders import jsonable_encoder
@@ -22,6 +24,55 @@ from svledger.ratelimit import WriteLimiter
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+
+# What every error response looks like, for the OpenAPI document: clients (and schemathesis)
+# may rely on it. Extra members (``retry_after``, a conflict's details) are allowed.
+PROBLEM_SCHEMAS: dict[str, Any] = {
+    "Problem": {
+        "title": "Problem",
+        "description": "An RFC 9457 problem: what went wrong and, for bad input, which fields.",
+        "type": "object",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": {"type": "string", "description": "the problem type, a URI"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "instance": {"type": "string"},
+            "errors": {"type": "array", "items": {"$ref": "#/components/schemas/FieldProblem"}},
+        },
+        "additionalProperties": True,
+    },
+    "FieldProblem": {
+        "title": "FieldProblem",
+        "type": "object",
+        "required": ["field", "message"],
+        "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+    },
+}
+
+_PROBLEM_CONTENT = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+# Every API route answers errors as problem+json: documented as status ranges so the codes a
+# route documents itself (200, 201, 204) keep their own schemas.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {"description": "Refused: a problem document says why", "content": _PROBLEM_CONTENT},
+    "5XX": {"description": "Failed, or a dependency is down", "content": _PROBLEM_CONTENT},
+}
+
+
+def document_problems(app: FastAPI) -> None:
+    """Add the problem schemas to the app's OpenAPI document (FastAPI's own 422 schema is
+    replaced by the 4XX problem that routes declare through :data:`PROBLEM_RESPONSES`)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            document.setdefault("components", {}).setdefault("schemas", {}).update(PROBLEM_SCHEMAS)
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def problem(  # noqa: PLR0917 - mirrors the RFC 9457 members in order
@@ -211,3 +262,134 @@ class BodySizeLimit:
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem(413, "too-large", "Request body too large", self._detail())
         await response(scope, receive, send)
+
+
+NUL = "\x00"
+
+
+class RefuseNulCharacters:
+    """Refuse U+0000 in the path, the query or a JSON or form body: 422 naming the field.
+
+    PostgreSQL cannot store NUL in text or JSON at all (a 500 deep in the database otherwise),
+    and no name, narrative or reference has a use for it; refusing it here keeps SQLite and
+    PostgreSQL alike. Uploaded files are left alone: a spreadsheet is binary.
+    Must sit inside :class:`BodySizeLimit`, which bounds what is read here.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        field = _nul_in_path(scope) or _nul_in_query(scope)
+        if field is not None:
+            await _refuse_nul(field, scope, receive, send)
+            return
+        try:
+            body, messages = await _read_body(receive)
+        except StarletteHTTPException as exc:  # the body is over the size limit
+            await problem(exc.status_code, "too-large", str(exc.detail), str(exc.detail))(
+                scope, receive, send
+            )
+            return
+        field = _nul_in_json(body) or await _nul_in_form(scope, body)
+        if field is not None:
+            await _refuse_nul(field, scope, receive, send)
+            return
+        await self.app(scope, _replay(messages, receive), send)
+
+
+def _nul_in_path(scope: Scope) -> str | None:
+    return "path" if NUL in str(scope.get("path", "")) else None
+
+
+def _nul_in_query(scope: Scope) -> str | None:
+    query = bytes(scope.get("query_string") or b"").decode("latin-1")
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if NUL in name or NUL in value:
+            return name.replace(NUL, "") or "query"
+    return None
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, list[Message]]:
+    messages: list[Message] = []
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks), messages
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replayed() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replayed
+
+
+def _nul_in_json(body: bytes) -> str | None:
+    if b"\\u0000" not in body:  # JSON can only carry NUL escaped
+        return None
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None  # not JSON: the route says what is wrong with it
+    return _nul_in_document(document, ())
+
+
+def _nul_in_document(value: Any, at: tuple[str, ...]) -> str | None:
+    if isinstance(value, str):
+        return (".".join(at) or "body") if NUL in value else None
+    items: list[tuple[str, Any]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if NUL in key:
+                return ".".join((*at, key.replace(NUL, "")))
+            items.append((key, item))
+    elif isinstance(value, list):
+        items = [(str(i), item) for i, item in enumerate(value)]
+    for key, item in items:
+        found = _nul_in_document(item, (*at, key))
+        if found is not None:
+            return found
+    return None
+
+
+async def _nul_in_form(scope: Scope, body: bytes) -> str | None:
+    content_type = dict(scope.get("headers") or []).get(b"content-type", b"").lower()
+    if not content_type.startswith((b"multipart/form-data", b"application/x-www-form-urlencoded")):
+        return None
+
+    async def once() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    try:
+        async with Request(scope, once).form() as form:
+            for name, value in form.multi_items():
+                if isinstance(value, str) and (NUL in value or NUL in name):
+                    return name.replace(NUL, "") or "form"
+    except Exception:  # a malformed form: the route refuses it with its own problem
+        return None
+    return None
+
+
+async def _refuse_nul(field: str, scope: Scope, receive: Receive, send: Send) -> None:
+    detail = f"{field} contains a NUL character (U+0000), which is never valid here"
+    response = problem(
+        422,
+        "validation-failed",
+        "The request has invalid fields",
+        detail,
+        instance=str(scope.get("path", "")).replace(NUL, "\\0"),
+        errors=[{"field": field, "message": detail}],
+    )
+    await response(scope, receive, send)

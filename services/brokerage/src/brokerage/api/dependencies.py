@@ -19,6 +19,9 @@ from brokerage.application.context import Context
 from brokerage.bootstrap import Brokerage
 
 _ENTITY_TAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+# Far beyond any real list, and well inside the 64-bit OFFSET the databases take: a larger
+# number is a 422 naming the field, not a database overflow.
+MAX_OFFSET = 1_000_000_000
 
 
 def get_service(request: Request) -> Brokerage:
@@ -55,7 +58,7 @@ def if_match(
 
 def page(
     limit: Annotated[int, Query(ge=1, le=500, description="at most this many")] = 100,
-    offset: Annotated[int, Query(ge=0, description="skip this many")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="skip this many")] = 0,
 ) -> Page:
     """Which slice of a list to return."""
     return Page(limit=limit, offset=offset)
