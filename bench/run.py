@@ -47,6 +47,8 @@ from svledger.migrate import upgrade
 from svledger.rebuild import rebuild
 
 from bench.append_loop import PAYLOAD, raw_postgres, raw_sqlite
+from bench.eventsourcing_reference import appends as eventsourcing_appends
+from bench.eventsourcing_reference import environment as eventsourcing_environment
 from bench.seed import PAST_PERIODS, SeededContract, seed_contracts, seed_returns
 from bench.stats import latency_summary, rate, ratio
 from bench.system import LocalSystem, System
@@ -96,6 +98,7 @@ async def references(system: System, concurrency: int, seconds: float) -> dict[s
     """Raw inserts and event-store appends on the same database server, raw JetStream."""
     out: dict[str, Any] = {}
     raw_url = system.database_urls["raw"]
+    path = Path(str(raw_url).split("///", 1)[-1])
     if system.backend == "postgresql":
         n, elapsed = await raw_postgres(raw_url, concurrency, seconds)
         out["raw_insert"] = {"writers": concurrency, "commits": n, "per_s": rate(n, elapsed)}
@@ -103,8 +106,7 @@ async def references(system: System, concurrency: int, seconds: float) -> dict[s
         out["raw_insert_1"] = {"writers": 1, "commits": n1, "per_s": rate(n1, e1)}
     else:
         # SQLite has one writer at a time whatever the concurrency: the plain loop is the ceiling.
-        path = Path(str(raw_url).split("///", 1)[1]).with_suffix(".raw.db")
-        n, elapsed = await asyncio.to_thread(raw_sqlite, path, seconds)
+        n, elapsed = await asyncio.to_thread(raw_sqlite, path.with_suffix(".raw.db"), seconds)
         out["raw_insert"] = {"writers": 1, "commits": n, "per_s": rate(n, elapsed)}
     await asyncio.to_thread(upgrade, "commitments", raw_url)
     database = Database(raw_url)
@@ -112,8 +114,15 @@ async def references(system: System, concurrency: int, seconds: float) -> dict[s
     try:
         n, elapsed = await append_writers(store, concurrency, seconds)
         out["eventstore_append"] = {"writers": concurrency, "events": n, "per_s": rate(n, elapsed)}
+        n1, e1 = await append_writers(store, 1, seconds)
+        out["eventstore_append_1"] = {"writers": 1, "events": n1, "per_s": rate(n1, e1)}
     finally:
         await database.dispose()
+    sqlite_path = None if system.backend == "postgresql" else path.with_suffix(".es.db")
+    n, elapsed = await asyncio.to_thread(
+        eventsourcing_appends, eventsourcing_environment(raw_url, sqlite_path), seconds
+    )
+    out["eventsourcing_append_1"] = {"writers": 1, "events": n, "per_s": rate(n, elapsed)}
     out["jetstream"] = await jetstream_reference(system.nats_url, concurrency, seconds)
     return out
 
@@ -858,6 +867,8 @@ def ratios(results: dict[str, Any]) -> dict[str, float | None]:
     refs = results.get("references", {})
     raw = refs.get("raw_insert", {}).get("per_s")
     appends = refs.get("eventstore_append", {}).get("per_s")
+    appends_1 = refs.get("eventstore_append_1", {}).get("per_s")
+    library_1 = refs.get("eventsourcing_append_1", {}).get("per_s")
     js = refs.get("jetstream", {})
     ingest_rate = results.get("ingest", {}).get("returns_per_s")
     rebuild_rate = results.get("rebuild", {}).get("events_per_s")
@@ -865,6 +876,8 @@ def ratios(results: dict[str, Any]) -> dict[str, float | None]:
         "ingest_over_raw_insert": ratio(ingest_rate, raw),
         "ingest_over_eventstore_append": ratio(ingest_rate, appends),
         "eventstore_append_over_raw_insert": ratio(appends, raw),
+        "eventstore_append_1_over_eventsourcing_1": ratio(appends_1, library_1),
+        "eventstore_append_over_eventsourcing_1": ratio(appends, library_1),
         "ingest_over_jetstream_publish": ratio(ingest_rate, js.get("publish_ack_per_s")),
         "rebuild_over_ordered_replay": ratio(rebuild_rate, js.get("ordered_replay_json_per_s")),
         "rebuild_over_raw_insert": ratio(rebuild_rate, raw),
@@ -877,6 +890,8 @@ def _reference_rows(refs: dict[str, Any]) -> list[tuple[str, str]]:
         ("raw_insert", "raw insert commits/s"),
         ("raw_insert_1", "raw insert commits/s (1 conn)"),
         ("eventstore_append", "event-store appends/s"),
+        ("eventstore_append_1", "event-store appends/s"),
+        ("eventsourcing_append_1", "eventsourcing library appends/s"),
     ]:
         if key in refs:
             rows.append((f"{label} @{refs[key]['writers']}", f"{refs[key]['per_s']:,.0f}"))
