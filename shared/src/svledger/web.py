@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -17,8 +18,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from svledger.auth import Principal, Role, TokenVerifier
-from svledger.errors import PROBLEM_BASE, DomainError, RateLimited, Unauthorized
+from svledger.errors import PROBLEM_BASE, DomainError, RateLimited, Unauthorized, ValidationFailed
 from svledger.idempotency import Outcome
+from svledger.paging import MAX_LIMIT, MAX_OFFSET, Page
 from svledger.ratelimit import WriteLimiter
 
 log = logging.getLogger(__name__)
@@ -190,6 +192,49 @@ IdempotencyKey = Annotated[
         description="repeat a request safely: the same key and body give the same response",
     ),
 ]
+
+
+_ENTITY_TAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+
+
+def if_match(
+    value: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description='the version (ETag) you read, e.g. "3": refused with 412 if it moved on',
+        ),
+    ] = None,
+) -> int | None:
+    """The version an update expects, from ``If-Match``; None when absent or ``*``."""
+    if value is None or value.strip() == "*":
+        return None
+    match = _ENTITY_TAG.match(value.strip())
+    if match is None:
+        raise ValidationFailed(
+            f'If-Match must be an ETag this service gave, like "3", not {value!r}',
+            field="If-Match",
+        )
+    return int(match.group(1))
+
+
+IfMatch = Annotated[int | None, Depends(if_match)]
+
+
+def etag(version: int) -> dict[str, str]:
+    """The ETag header for an aggregate at ``version``."""
+    return {"ETag": f'"{version}"'}
+
+
+def page(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="at most this many")] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="skip this many")] = 0,
+) -> Page:
+    """Which slice of a list to return."""
+    return Page(limit=limit, offset=offset)
+
+
+PageDep = Annotated[Page, Depends(page)]
 
 
 def replayable(outcome: Outcome, headers: dict[str, str] | None = None) -> JSONResponse:

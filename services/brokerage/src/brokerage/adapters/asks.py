@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncConnection
+from svledger.paging import Page
 
-from brokerage.adapters.paging import Page
 from brokerage.adapters.tables import ask_measures, asks
 from brokerage.domain.ask import AskStatus
 from brokerage.domain.matching import AskFacts

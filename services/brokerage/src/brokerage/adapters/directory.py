@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
+from svledger.paging import Page
 
-from brokerage.adapters.paging import Page
 from brokerage.adapters.tables import (
     asks,
     deliveries,

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
+from svledger.paging import Page
 
-from brokerage.adapters.paging import Page
 from brokerage.adapters.tables import deliveries, matches
 from brokerage.domain.match import MatchStatus
 

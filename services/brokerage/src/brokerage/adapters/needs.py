@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
+from svledger.paging import Page
 
-from brokerage.adapters.paging import Page
 from brokerage.adapters.tables import local_needs
 from brokerage.domain.needs import Need, Priority
 

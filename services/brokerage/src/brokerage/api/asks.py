@@ -9,17 +9,9 @@ from typing import Annotated, Any, Literal, Self
 from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from svledger.web import CurrentPrincipal, IdempotencyKey
+from svledger.web import CurrentPrincipal, IdempotencyKey, IfMatch, PageDep
 
-from brokerage.api.dependencies import (
-    ContextDep,
-    IfMatch,
-    PageDep,
-    ServiceDep,
-    VcfseSideDep,
-    created,
-    versioned,
-)
+from brokerage.api.dependencies import ContextDep, ServiceDep, VcfseSideDep, created, versioned
 from brokerage.api.schemas import (
     AskListedOut,
     Measure,

@@ -3,25 +3,17 @@ responses of creating and versioned writes."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Protocol
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from svledger.auth import Principal, Role
-from svledger.errors import ValidationFailed
-from svledger.web import replayable, require_roles
+from svledger.web import etag, replayable, require_roles
 
-from brokerage.adapters.paging import Page
 from brokerage.application.context import Context
 from brokerage.bootstrap import Brokerage
-
-_ENTITY_TAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
-# Far beyond any real list, and well inside the 64-bit OFFSET the databases take: a larger
-# number is a 422 naming the field, not a database overflow.
-MAX_OFFSET = 1_000_000_000
 
 
 def get_service(request: Request) -> Brokerage:
@@ -33,40 +25,6 @@ def get_service(request: Request) -> Brokerage:
 def get_context(request: Request) -> Context:
     """What the application handlers work with."""
     return get_service(request).context
-
-
-def if_match(
-    value: Annotated[
-        str | None,
-        Header(
-            alias="If-Match",
-            description='the version (ETag) you read, e.g. "3": refused with 412 if it moved on',
-        ),
-    ] = None,
-) -> int | None:
-    """The version an update expects, from ``If-Match``; None when absent or ``*``."""
-    if value is None or value.strip() == "*":
-        return None
-    match = _ENTITY_TAG.match(value.strip())
-    if match is None:
-        raise ValidationFailed(
-            f'If-Match must be an ETag this service gave, like "3", not {value!r}',
-            field="If-Match",
-        )
-    return int(match.group(1))
-
-
-def page(
-    limit: Annotated[int, Query(ge=1, le=500, description="at most this many")] = 100,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="skip this many")] = 0,
-) -> Page:
-    """Which slice of a list to return."""
-    return Page(limit=limit, offset=offset)
-
-
-def etag(version: int) -> dict[str, str]:
-    """The ETag header for a resource at ``version``."""
-    return {"ETag": f'"{version}"'}
 
 
 class Versioned(Protocol):
@@ -107,8 +65,6 @@ async def created(
 
 ServiceDep = Annotated[Brokerage, Depends(get_service)]
 ContextDep = Annotated[Context, Depends(get_context)]
-IfMatch = Annotated[int | None, Depends(if_match)]
-PageDep = Annotated[Page, Depends(page)]
 
 # A caller speaking for a party to contracts: the supplier that owes, or the buyer owed.
 PartyDep = Annotated[Principal, Depends(require_roles(Role.SUPPLIER, Role.BUYER))]

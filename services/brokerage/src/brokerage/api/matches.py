@@ -9,13 +9,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from svledger.web import CurrentPrincipal, IdempotencyKey
+from svledger.web import CurrentPrincipal, IdempotencyKey, IfMatch, PageDep
 
 from brokerage.api.dependencies import (
     ContextDep,
-    IfMatch,
     MatchSideDep,
-    PageDep,
     ServiceDep,
     SupplierDep,
     VcfseSideDep,

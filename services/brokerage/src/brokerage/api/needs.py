@@ -8,17 +8,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from svledger.web import CurrentPrincipal, IdempotencyKey
+from svledger.web import CurrentPrincipal, IdempotencyKey, IfMatch, PageDep
 
-from brokerage.api.dependencies import (
-    ContextDep,
-    IfMatch,
-    PageDep,
-    PublisherDep,
-    ServiceDep,
-    created,
-    versioned,
-)
+from brokerage.api.dependencies import ContextDep, PublisherDep, ServiceDep, created, versioned
 from brokerage.api.schemas import Outcome, Place, Text, Title
 from brokerage.application.needs import get_needs, list_needs, publish_needs
 from brokerage.domain.needs import LocalNeeds, Need, Priority

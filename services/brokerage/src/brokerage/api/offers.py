@@ -9,18 +9,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from svledger.web import CurrentPrincipal, IdempotencyKey
+from svledger.web import CurrentPrincipal, IdempotencyKey, IfMatch, PageDep
 
 from brokerage.api.asks import KindName
-from brokerage.api.dependencies import (
-    ContextDep,
-    IfMatch,
-    PageDep,
-    ServiceDep,
-    SupplierDep,
-    created,
-    versioned,
-)
+from brokerage.api.dependencies import ContextDep, ServiceDep, SupplierDep, created, versioned
 from brokerage.api.schemas import Measure, Place, Quantity, Text, Title, Unit, quantity_out
 from brokerage.application.offers import find_offers, get_offer, post_offer, withdraw_offer
 from brokerage.domain.ask import AskKind

@@ -8,13 +8,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from svledger.web import CurrentPrincipal, IdempotencyKey
+from svledger.web import CurrentPrincipal, IdempotencyKey, IfMatch, PageDep
 
 from brokerage.api.dependencies import (
     ContextDep,
     CvsDep,
-    IfMatch,
-    PageDep,
     RegistrantDep,
     ServiceDep,
     created,

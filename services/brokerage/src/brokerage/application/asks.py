@@ -8,10 +8,10 @@ from typing import Any
 
 from svledger.auth import Principal
 from svledger.errors import Conflict, Forbidden, NotFound
+from svledger.paging import Page
 
 from brokerage.adapters.asks import search_asks
 from brokerage.adapters.directory import organisation_row
-from brokerage.adapters.paging import Page
 from brokerage.adapters.unit_of_work import UnitOfWork
 from brokerage.application.context import Context, expect_version
 from brokerage.application.parties import speaks_for

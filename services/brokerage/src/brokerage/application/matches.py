@@ -10,13 +10,13 @@ from typing import Any
 
 from svledger.auth import Principal, Role
 from svledger.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from svledger.paging import Page
 
 from brokerage.adapters.asks import search_asks
 from brokerage.adapters.capabilities import market
 from brokerage.adapters.directory import groups_registered_by
 from brokerage.adapters.matches import asks_in_live_matches, matches_of
 from brokerage.adapters.obligations import obligation_of
-from brokerage.adapters.paging import Page
 from brokerage.adapters.unit_of_work import UnitOfWork
 from brokerage.application.context import Context, expect_version
 from brokerage.application.parties import speaks_for

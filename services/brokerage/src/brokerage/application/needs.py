@@ -6,9 +6,9 @@ from typing import Any
 
 from svledger.auth import Principal
 from svledger.errors import NotFound
+from svledger.paging import Page
 
 from brokerage.adapters.needs import search_needs
-from brokerage.adapters.paging import Page
 from brokerage.application.context import Context, expect_version
 from brokerage.domain.needs import LocalNeeds, Need
 

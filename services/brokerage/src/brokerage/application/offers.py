@@ -8,11 +8,11 @@ from typing import Any
 
 from svledger.auth import Principal
 from svledger.errors import NotFound, ValidationFailed
+from svledger.paging import Page
 
 from brokerage.adapters.directory import registered_places
 from brokerage.adapters.obligations import obligation_of
 from brokerage.adapters.offers import search_offers
-from brokerage.adapters.paging import Page
 from brokerage.application.context import Context, expect_version
 from brokerage.domain.offer import Offer, OfferTerms
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from svledger.auth import Principal, Role
 from svledger.errors import Conflict, Forbidden, NotFound
+from svledger.paging import Page
 
 from brokerage.adapters.directory import groups_vouched_by, kind_of, search_organisations
-from brokerage.adapters.paging import Page
 from brokerage.application.context import Context, expect_version
 from brokerage.domain.organisation import Organisation, OrganisationKind, OrganisationProfile
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 from svledger.database import Database
+from svledger.paging import Page
 
 from commitments.adapters.tables import (
     bids,
@@ -37,14 +38,6 @@ class TenderFilter:
     buyer: str | None = None
     measure: str | None = None
     place: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    """Which slice of a list to return."""
-
-    limit: int = 100
-    offset: int = 0
 
 
 class ReadModels:

@@ -14,9 +14,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from svledger.auth import Principal
 from svledger.quantities import optional_figure
-from svledger.web import CurrentPrincipal
+from svledger.web import CurrentPrincipal, IfMatch, PageDep, etag
 
-from commitments.api.dependencies import ContextDep, IfMatch, PageDep, SupplierDep, etag
+from commitments.api.dependencies import ContextDep, SupplierDep
 from commitments.api.schemas import Name, ProfileIn, Quantity, RuleWarningOut
 from commitments.application.bids import (
     BidOnTender,

@@ -12,10 +12,10 @@ from fastapi import APIRouter, File, Form, Query, UploadFile, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from svledger.quantities import figure
-from svledger.web import CurrentPrincipal, IdempotencyKey, replayable
+from svledger.web import CurrentPrincipal, IdempotencyKey, IfMatch, PageDep, etag, replayable
 
 from commitments.adapters.spreadsheets import read_table
-from commitments.api.dependencies import BuyerDep, ContextDep, IfMatch, PageDep, ServiceDep, etag
+from commitments.api.dependencies import BuyerDep, ContextDep, ServiceDep
 from commitments.api.schemas import Money, Name, ProfileIn, Quantity, RuleWarningOut
 from commitments.application.contracts import (
     complete_contract,

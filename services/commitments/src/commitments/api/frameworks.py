@@ -9,10 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, UploadFile, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from svledger.web import CurrentPrincipal, IdempotencyKey, replayable
+from svledger.web import CurrentPrincipal, IdempotencyKey, IfMatch, etag, replayable
 
 from commitments.adapters.spreadsheets import read_table
-from commitments.api.dependencies import AdminDep, ContextDep, IfMatch, ServiceDep, etag
+from commitments.api.dependencies import AdminDep, ContextDep, ServiceDep
 from commitments.application.frameworks import (
     correct_unit,
     get_framework,

@@ -9,9 +9,9 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from svledger.quantities import figure
-from svledger.web import CurrentPrincipal
+from svledger.web import CurrentPrincipal, IfMatch, PageDep, etag
 
-from commitments.api.dependencies import ContextDep, IfMatch, PageDep, PledgerDep, etag
+from commitments.api.dependencies import ContextDep, PledgerDep
 from commitments.api.schemas import Quantity, RuleWarningOut
 from commitments.application.pledges import get_pledge, list_pledges, record_pledge
 from commitments.domain.pledge import Pledge, PledgeTerms

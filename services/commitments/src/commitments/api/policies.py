@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from svledger.web import CurrentPrincipal
+from svledger.web import CurrentPrincipal, IfMatch, etag
 
-from commitments.api.dependencies import ContextDep, IfMatch, PledgerDep, etag
+from commitments.api.dependencies import ContextDep, PledgerDep
 from commitments.application.policies import get_policy, record_policy
 from commitments.domain.policy import Policy, PolicyTerms
 

@@ -11,20 +11,12 @@ from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from svledger.quantities import figure
-from svledger.web import CurrentPrincipal, IdempotencyKey, replayable
+from svledger.web import CurrentPrincipal, IdempotencyKey, IfMatch, PageDep, etag, replayable
 
 from commitments.adapters.read_models import TenderFilter
 from commitments.api.bids import BidIn, BidListedOut, BidOut
 from commitments.api.contracts import ContractOut
-from commitments.api.dependencies import (
-    BuyerDep,
-    ContextDep,
-    IfMatch,
-    PageDep,
-    ServiceDep,
-    SupplierDep,
-    etag,
-)
+from commitments.api.dependencies import BuyerDep, ContextDep, ServiceDep, SupplierDep
 from commitments.api.schemas import Money, Name, RuleWarningOut
 from commitments.application.bids import list_tender_bids, submit_bid
 from commitments.application.tenders import (

@@ -13,8 +13,8 @@ from typing import Any
 
 from svledger.auth import Principal
 from svledger.errors import Conflict, NotFound
+from svledger.paging import Page
 
-from commitments.adapters.read_models import Page
 from commitments.application.context import Context, expect_version
 from commitments.domain.bid import Bid, OfferTerms
 from commitments.domain.tender import Tender, TenderStatus

@@ -11,8 +11,8 @@ from typing import Any
 
 from svledger.auth import Principal
 from svledger.errors import FieldProblem, NotFound, ValidationFailed
+from svledger.paging import Page
 
-from commitments.adapters.read_models import Page
 from commitments.adapters.spreadsheets import Row
 from commitments.application.context import Context, expect_version
 from commitments.application.rows import RowReader, refuse_rows

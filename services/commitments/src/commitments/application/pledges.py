@@ -6,8 +6,8 @@ from typing import Any
 
 from svledger.auth import Principal, Role
 from svledger.errors import Forbidden, NotFound
+from svledger.paging import Page
 
-from commitments.adapters.read_models import Page
 from commitments.application.context import Context, expect_version
 from commitments.domain.pledge import Pledge, PledgeTerms
 

@@ -10,8 +10,9 @@ from typing import Any
 
 from svledger.auth import Principal
 from svledger.errors import FieldProblem, NotFound, ValidationFailed
+from svledger.paging import Page
 
-from commitments.adapters.read_models import Page, TenderFilter
+from commitments.adapters.read_models import TenderFilter
 from commitments.adapters.unit_of_work import UnitOfWork
 from commitments.application.context import Context, expect_version
 from commitments.domain.bid import Bid

@@ -9,10 +9,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
-from svledger.web import CurrentPrincipal
+from svledger.web import CurrentPrincipal, IfMatch, etag
 
 from measurement.adapters.read_models import AlertFilter
-from measurement.api.dependencies import BuyerDep, IfMatch, ServiceDep, etag
+from measurement.api.dependencies import BuyerDep, ServiceDep
 from measurement.application.alerts import (
     acknowledge_alert,
     alerts_inbox,

@@ -11,16 +11,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from svledger.web import CurrentPrincipal, IdempotencyKey, replayable
+from svledger.web import CurrentPrincipal, IdempotencyKey, IfMatch, etag, replayable
 
 from measurement.adapters.uploads import read_sheet
-from measurement.api.dependencies import (
-    BuyerDep,
-    IfMatch,
-    ServiceDep,
-    SupplierDep,
-    etag,
-)
+from measurement.api.dependencies import BuyerDep, ServiceDep, SupplierDep
 from measurement.application.corroborations import contract_corroborations
 from measurement.application.returns import (
     ReturnDraft,
