@@ -18,6 +18,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from svledger.catalogue import ConsumedSpec, consumed
 from svledger.errors import ValidationFailed
 from svledger.periods import Quarter
 
@@ -478,21 +479,6 @@ _EVENTS = [
 CATALOGUE: dict[str, EventSpec] = {spec.type: spec for spec in _EVENTS}
 
 
-@dataclass(frozen=True, slots=True)
-class ConsumedSpec:
-    """An event of another service that commitments reads: the subject it arrives on and the
-    fields it relies on (checked against the producer's catalogue by the tests)."""
-
-    type: str
-    subject: str
-    fields: frozenset[str]
-    use: str
-
-
-def _consumed(type_: str, subject: str, fields: str, use: str) -> ConsumedSpec:
-    return ConsumedSpec(type_, subject, frozenset(fields.split()), use)
-
-
 _SCHEDULE = "svl.measurement.schedule.>"
 _ALERT = "svl.measurement.alert.>"
 
@@ -501,56 +487,56 @@ _ALERT = "svl.measurement.alert.>"
 CONSUMED: dict[str, ConsumedSpec] = {
     spec.type: spec
     for spec in (
-        _consumed(
+        consumed(
             "ScheduleOpened",
             _SCHEDULE,
             "contract_id reference buyer supplier return_due_days periods obligations",
             "the supplier's contract: its quarters, due dates, obligations and targets",
         ),
-        _consumed(
+        consumed(
             "ScheduleVaried",
             _SCHEDULE,
             "contract_id obligation_id targets",
             "an obligation's targets, varied by agreement",
         ),
-        _consumed(
+        consumed(
             "ScheduleClosed",
             _SCHEDULE,
             "contract_id cancelled_periods",
             "cancelled quarters need no return and commit nothing",
         ),
-        _consumed(
+        consumed(
             "ReturnSubmitted",
             _SCHEDULE,
             "contract_id period submitted_on late lines",
             "a return came in, on time or late; its lines (obligation_id, quantity)",
         ),
-        _consumed(
+        consumed(
             "ReturnAmended",
             _SCHEDULE,
             "contract_id period late lines",
             "a return under review replaced: its lines replace the last version's",
         ),
-        _consumed(
+        consumed(
             "ReturnCorrected",
             _SCHEDULE,
             "contract_id period late lines",
             "an accepted return corrected: its lines replace the last version's",
         ),
-        _consumed(
+        consumed(
             "ReturnAccepted",
             _SCHEDULE,
             "contract_id period",
             "the return's current lines count as delivered",
         ),
-        _consumed(
+        consumed(
             "AlertRaised",
             _ALERT,
             "alert_id contract_id kind supplier raised_on",
             "an open alert on a contract (pledge alerts, without a contract, are left out)",
         ),
-        _consumed("AlertAcknowledged", _ALERT, "alert_id", "owned; still open"),
-        _consumed("AlertResolved", _ALERT, "alert_id resolved_on", "closed"),
+        consumed("AlertAcknowledged", _ALERT, "alert_id", "owned; still open"),
+        consumed("AlertResolved", _ALERT, "alert_id resolved_on", "closed"),
     )
 }
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from svledger.catalogue import ConsumedSpec, consumed
+
 
 @dataclass(frozen=True, slots=True)
 class EventSpec:
@@ -131,21 +133,6 @@ CATALOGUE: dict[str, EventSpec] = {
 RETURN_LINE_FIELDS = _LINE_FIELDS
 
 
-@dataclass(frozen=True, slots=True)
-class ConsumedSpec:
-    """An event of another service that measurement reads: the subject it arrives on and
-    the fields it relies on (checked against the producer's catalogue by the tests)."""
-
-    type: str
-    subject: str
-    fields: frozenset[str]
-    use: str
-
-
-def _consumed(type_: str, subject: str, fields: str, use: str) -> ConsumedSpec:
-    return ConsumedSpec(type_, subject, frozenset(fields.split()), use)
-
-
 _CONTRACT = "svl.commitments.contract.>"
 _PLEDGE = "svl.commitments.pledge.>"
 _MATCH = "svl.brokerage.match.>"
@@ -153,41 +140,39 @@ _MATCH = "svl.brokerage.match.>"
 CONSUMED: dict[str, ConsumedSpec] = {
     spec.type: spec
     for spec in (
-        _consumed(
+        consumed(
             "ContractAwarded",
             _CONTRACT,
             "contract_id reference title buyer supplier starts_on ends_on return_due_days "
             "obligations",
             "opens the contract's schedule (ScheduleOpened)",
         ),
-        _consumed(
+        consumed(
             "ObligationVaried",
             _CONTRACT,
             "contract_id obligation_id targets previous_targets reason agreed_on",
             "new targets, reassessed at once (ScheduleVaried)",
         ),
-        _consumed(
-            "ContractCompleted", _CONTRACT, "contract_id completed_on", "closes the schedule"
-        ),
-        _consumed(
+        consumed("ContractCompleted", _CONTRACT, "contract_id completed_on", "closes the schedule"),
+        consumed(
             "ContractTerminated",
             _CONTRACT,
             "contract_id terminated_on cancelled_periods",
             "closes the schedule; cancelled periods need no return",
         ),
-        _consumed(
+        consumed(
             "PledgeRecorded",
             _PLEDGE,
             "organisation base_year baseline targets",
             "the organisation's Partner VCFSE pledge, checked by the scheduler",
         ),
-        _consumed(
+        consumed(
             "PledgeRevised",
             _PLEDGE,
             "organisation base_year baseline targets",
             "replaces the pledge",
         ),
-        _consumed(
+        consumed(
             "DeliveryConfirmed",
             _MATCH,
             "match_id delivery_id supplier vcfse contract_id obligation_id measure quantity "
@@ -195,7 +180,7 @@ CONSUMED: dict[str, ConsumedSpec] = {
             "corroborated evidence against the obligation in the quarter delivered (none "
             "when the match names no obligation)",
         ),
-        _consumed(
+        consumed(
             "DeliveryDisputed",
             _MATCH,
             "delivery_id",
