@@ -181,7 +181,7 @@ class ConsumerRunner:
         *,
         batch: int = 100,
         transaction_size: int = 50,
-        fetch_timeout_s: float = 1.0,
+        fetch_timeout_s: float = 0.2,
     ) -> None:
         self.store = store
         self.nc = nc
