@@ -457,3 +457,80 @@ async def portfolio_delivered(
         return [m["delivered"] for g in groups for m in g["measures"] if m["measure"] == measure]
 
     await eventually(probe, until=lambda d: d == [delivered], what=f"{measure} delivered")
+
+
+# The one commitment of the bid in closed_tender.
+COMMITMENT_ID = "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d"
+
+
+def closed_tender(
+    parties: Parties,
+    tender_id: str,
+    bid_id: str,
+    *,
+    vcfse_partner: str | None = None,
+    method_statement: str = "A named coordinator.",
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A closed tender with one bid of 200 hours of NT17: played by the test, since a test cannot
+    wait for a real closing date."""
+    tender = {
+        "tender_id": tender_id,
+        "version": 3,
+        "buyer": parties.buyer,
+        "status": "closed",
+        "framework_version": "cm-toms-2023",
+        "title": "Community transport",
+        "description": "Door-to-door transport for older people.",
+        "estimated_value_gbp": "750000",
+        "contract_starts_on": "2027-04-01",
+        "contract_ends_on": "2028-03-31",
+        "social_value_weighting": "10",
+        "qualitative_weight": "60",
+        "quantitative_weight": "40",
+        "relevant_measures": ["NT17"],
+        "places": ["Liverpool"],
+        "vcfse_relevant": True,
+        "closes_on": "2027-01-15",
+        "warnings": [],
+        "published_on": "2026-11-01",
+        "closed_on": "2027-01-16",
+        "cancellation": None,
+        "award": None,
+    }
+    bid = {
+        "bid_id": bid_id,
+        "version": 1,
+        "tender_id": tender_id,
+        "supplier": parties.supplier,
+        "buyer": parties.buyer,
+        "status": "submitted",
+        "framework_version": "cm-toms-2023",
+        "revision": 1,
+        "submitted_on": "2027-01-10",
+        "commitments": [
+            {
+                "commitment_id": COMMITMENT_ID,
+                "measure": "NT17",
+                "theme": "Growth",
+                "outcome": "More opportunities for local MSMEs and VCSEs",
+                "unit": "hours",
+                "quantity": "200",
+                "profile": {"kind": "even", "weights": {}},
+                "targets": {},
+                "place": "Liverpool",
+                "vcfse_partner": vcfse_partner,
+                "narrative": "Drivers volunteer with the food bank's deliveries.",
+                "proxy_value_gbp_per_unit": None,
+                "proxy_value_gbp": None,
+            }
+        ],
+        "method_statement": method_statement,
+        "additionality_declared": True,
+        "total_proxy_value_gbp": None,
+        "proxy_value_share": None,
+        "warnings": [],
+        "fully_proxied": False,
+        "withdrawal": None,
+        "evaluation": None,
+    }
+    return tender, bid

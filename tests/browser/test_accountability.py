@@ -12,6 +12,7 @@ from tests.browser.conftest import (
     PageFactory,
     Parties,
     Portal,
+    closed_tender,
     current_quarter,
     register_contract,
     screenshot,
@@ -146,72 +147,6 @@ async def test_a_supplier_sees_its_track_record_which_starts_empty_and_never_as_
     await expect(nt1).to_contain_text("75%")
     await expect(record).to_contain_text("Contracts on record")
     await screenshot(page, portal, "supplier-track-record")
-
-
-def closed_tender(parties: Parties, tender_id: str, bid_id: str) -> tuple[Any, Any]:
-    """A closed tender with one bid of 200 hours of NT17: played by the test, since a test cannot
-    wait for a real closing date."""
-    tender = {
-        "tender_id": tender_id,
-        "version": 3,
-        "buyer": parties.buyer,
-        "status": "closed",
-        "framework_version": "cm-toms-2023",
-        "title": "Community transport",
-        "description": "Door-to-door transport for older people.",
-        "estimated_value_gbp": "750000",
-        "contract_starts_on": "2027-04-01",
-        "contract_ends_on": "2028-03-31",
-        "social_value_weighting": "10",
-        "qualitative_weight": "60",
-        "quantitative_weight": "40",
-        "relevant_measures": ["NT17"],
-        "places": ["Liverpool"],
-        "vcfse_relevant": True,
-        "closes_on": "2027-01-15",
-        "warnings": [],
-        "published_on": "2026-11-01",
-        "closed_on": "2027-01-16",
-        "cancellation": None,
-        "award": None,
-    }
-    bid = {
-        "bid_id": bid_id,
-        "version": 1,
-        "tender_id": tender_id,
-        "supplier": parties.supplier,
-        "buyer": parties.buyer,
-        "status": "submitted",
-        "framework_version": "cm-toms-2023",
-        "revision": 1,
-        "submitted_on": "2027-01-10",
-        "commitments": [
-            {
-                "commitment_id": "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d",
-                "measure": "NT17",
-                "theme": "Growth",
-                "outcome": "More opportunities for local MSMEs and VCSEs",
-                "unit": "hours",
-                "quantity": "200",
-                "profile": {"kind": "even", "weights": {}},
-                "targets": {},
-                "place": "Liverpool",
-                "vcfse_partner": None,
-                "narrative": "Drivers volunteer with the food bank's deliveries.",
-                "proxy_value_gbp_per_unit": None,
-                "proxy_value_gbp": None,
-            }
-        ],
-        "method_statement": "A named coordinator.",
-        "additionality_declared": True,
-        "total_proxy_value_gbp": None,
-        "proxy_value_share": None,
-        "warnings": [],
-        "fully_proxied": False,
-        "withdrawal": None,
-        "evaluation": None,
-    }
-    return tender, bid
 
 
 def new_supplier_record(parties: Parties, tender_id: str, bid_id: str) -> dict[str, Any]:

@@ -10,11 +10,13 @@ import pytest
 from playwright.async_api import FilePayload, Route, expect
 
 from tests.browser.conftest import (
+    COMMITMENT_ID,
     PageFactory,
     Parties,
     Portal,
     assert_accessible,
     brokerage_knows_obligations,
+    closed_tender,
     current_quarter,
     portfolio_delivered,
     register_contract,
@@ -507,67 +509,14 @@ async def test_a_buyer_scores_the_bids_of_a_closed_tender_and_awards_it(
         "7d9b3f0e-2f6d-4c61-9d3e-0a1b2c3d4e5f",
         "0f1e2d3c-4b5a-4987-8675-abcdefabcdef",
     )
-    commitment_id = "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d"
-    tender = {
-        "tender_id": tender_id,
-        "version": 3,
-        "buyer": parties.buyer,
-        "status": "closed",
-        "framework_version": "cm-toms-2023",
-        "title": "Community transport",
-        "description": "Door-to-door transport for older people.",
-        "estimated_value_gbp": "750000",
-        "contract_starts_on": "2027-04-01",
-        "contract_ends_on": "2028-03-31",
-        "social_value_weighting": "10",
-        "qualitative_weight": "60",
-        "quantitative_weight": "40",
-        "relevant_measures": ["NT17"],
-        "places": ["Liverpool"],
-        "vcfse_relevant": True,
-        "closes_on": "2027-01-15",
-        "warnings": [],
-        "published_on": "2026-11-01",
-        "closed_on": "2027-01-16",
-        "cancellation": None,
-        "award": None,
-    }
-    bid = {
-        "bid_id": bid_id,
-        "version": 1,
-        "tender_id": tender_id,
-        "supplier": parties.supplier,
-        "buyer": parties.buyer,
-        "status": "submitted",
-        "framework_version": "cm-toms-2023",
-        "revision": 1,
-        "submitted_on": "2027-01-10",
-        "commitments": [
-            {
-                "commitment_id": commitment_id,
-                "measure": "NT17",
-                "theme": "Growth",
-                "outcome": "More opportunities for local MSMEs and VCSEs",
-                "unit": "hours",
-                "quantity": "200",
-                "profile": {"kind": "even", "weights": {}},
-                "targets": {},
-                "place": "Liverpool",
-                "vcfse_partner": "North Liverpool Food Bank",
-                "narrative": "Drivers volunteer with the food bank's deliveries.",
-                "proxy_value_gbp_per_unit": None,
-                "proxy_value_gbp": None,
-            }
-        ],
-        "method_statement": "A named coordinator; quarterly reports with the food bank.",
-        "additionality_declared": True,
-        "total_proxy_value_gbp": None,
-        "proxy_value_share": None,
-        "warnings": [],
-        "fully_proxied": False,
-        "withdrawal": None,
-        "evaluation": None,
-    }
+    commitment_id = COMMITMENT_ID
+    tender, bid = closed_tender(
+        parties,
+        tender_id,
+        bid_id,
+        vcfse_partner="North Liverpool Food Bank",
+        method_statement="A named coordinator; quarterly reports with the food bank.",
+    )
     # The supplier delivered at most 20 hours of NT17 in a quarter; the bid offers 50 a quarter.
     best = {
         "delivered": "20",
