@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
+from svledger.paging import MAX_LIMIT, MAX_OFFSET
 from svledger.web import CurrentPrincipal, IfMatch, etag
 
 from measurement.adapters.read_models import AlertFilter
@@ -31,7 +32,6 @@ from measurement.domain.alert import (
 # Query bounds far beyond real use, so an absurd number is a 422 naming the field rather
 # than an overflow in date arithmetic or the database.
 MAX_AGE_DAYS = 36_600
-MAX_OFFSET = 1_000_000_000
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 
@@ -161,7 +161,7 @@ class InboxQuery(BaseModel):
     max_age_days: int | None = Field(
         default=None, ge=0, le=MAX_AGE_DAYS, description="raised at most this long ago"
     )
-    limit: int = Field(default=100, ge=1, le=500)
+    limit: int = Field(default=100, ge=1, le=MAX_LIMIT)
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
     def filter(self) -> AlertFilter:

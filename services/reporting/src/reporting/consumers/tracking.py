@@ -10,7 +10,6 @@ per transaction, for the newest event in it, however many events a batch applies
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from weakref import WeakKeyDictionary
 
 from svledger.bus import ConsumerSpec
 from svledger.consumers import Consumer, Handler
@@ -26,7 +25,6 @@ class Tracked(Mapping[str, Handler]):
     def __init__(self, spec: ConsumerSpec, handlers: Mapping[str, Handler]) -> None:
         self._spec = spec
         self._handlers = dict(handlers)
-        self._newest: WeakKeyDictionary[StoreTransaction, EventEnvelope] = WeakKeyDictionary()
 
     def __getitem__(self, event_type: str) -> Handler:
         project = self._handlers.get(event_type)
@@ -35,17 +33,13 @@ class Tracked(Mapping[str, Handler]):
         async def handle(tx: StoreTransaction, event: EventEnvelope) -> None:
             if project is not None:
                 await project(tx, event)
-            newest = self._newest.get(tx)
+            key = ("mark", spec.name)
+            newest: EventEnvelope | None = tx.memo.get(key)
             if newest is None or event.position > newest.position:
-                self._newest[tx] = event
-            tx.at_end(("mark", spec.name), lambda: self._mark(tx))
+                tx.memo[key] = newest = event
+                tx.at_end(key, lambda: _mark(tx, spec, newest))
 
         return handle
-
-    async def _mark(self, tx: StoreTransaction) -> None:
-        event = self._newest.pop(tx)
-        spec = self._spec
-        await record_mark(tx.conn, spec.name, spec.stream, event.position, event.recorded_at)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._handlers)
@@ -57,3 +51,7 @@ class Tracked(Mapping[str, Handler]):
 def tracked(spec: ConsumerSpec, handlers: Mapping[str, Handler]) -> Consumer:
     """A consumer whose every applied event moves its mark."""
     return Consumer(spec, Tracked(spec, handlers))
+
+
+async def _mark(tx: StoreTransaction, spec: ConsumerSpec, newest: EventEnvelope) -> None:
+    await record_mark(tx.conn, spec.name, spec.stream, newest.position, newest.recorded_at)
