@@ -15,9 +15,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
-from svledger.columns import upsert
+from svledger.columns import Proposed, upsert
 from svledger.database import Database
 
 from commitments.adapters.tables import (
@@ -261,8 +261,13 @@ async def record_as_of(conn: AsyncConnection, supplier: str, at: datetime) -> No
         track_suppliers,
         {"supplier": supplier, "as_of": at},
         key=("supplier",),
-        where=track_suppliers.c.as_of < at,
+        where=_newer_as_of,
     )
+
+
+def _newer_as_of(new: Proposed) -> ColumnElement[bool]:
+    """The as-of mark only moves forward (a function of the proposed row: one statement)."""
+    return track_suppliers.c.as_of < new.as_of
 
 
 # -- reads -------------------------------------------------------------------------------------
