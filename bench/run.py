@@ -517,12 +517,21 @@ def plan_requests(
     return plan, skipped
 
 
+# The contract manager's alerts inbox is measurement's (paged, where alerts are acted on);
+# reporting's /alerts is the whole list, for exports.
+INBOX = {"measurement /alerts?status=open (the inbox, first page)": ["/alerts?status=open"]}
+
+
 async def time_reports(
-    system: System, plan: dict[str, list[str]], buyer: str, requests: int
+    system: System,
+    plan: dict[str, list[str]],
+    buyer: str,
+    requests: int,
+    service: str = "reporting",
 ) -> dict[str, Any]:
     """Each report ``requests`` times one after another (after two warm-ups): p50, p95."""
     results: dict[str, Any] = {}
-    async with system.client("reporting", system.token(buyer, "buyer"), timeout_s=120) as client:
+    async with system.client(service, system.token(buyer, "buyer"), timeout_s=120) as client:
         for name, urls in plan.items():
             latencies: list[float] = []
             statuses: Counter[int] = Counter()
@@ -620,6 +629,9 @@ async def reports(
         plan, skipped = plan_requests(paths, spec, mine)
         entry["skipped_paths"] = skipped
         entry["endpoints"] = await time_reports(system, plan, buyers[0], requests)
+        entry["endpoints"].update(
+            await time_reports(system, INBOX, buyers[0], requests, service="measurement")
+        )
         entry["load_average"] = load_average()
         out["scales"].append(entry)
     return out

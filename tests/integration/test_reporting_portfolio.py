@@ -28,6 +28,7 @@ from openpyxl import load_workbook
 from reporting.adapters.ocds_validation import parse, validate_package
 from reporting.bootstrap import Reporting
 from reporting.consumers import CONSUMERS
+from reporting.domain.portfolio import Dimension
 from reporting.main import create_app
 from reporting.settings import load_settings
 from svledger.auth import issue_dev_token
@@ -1327,3 +1328,116 @@ async def test_an_escalated_then_resolved_alert_leaves_the_open_list_with_its_fi
     )
     small = next(c for c in portfolio["contracts"] if c["reference"] == "WC-002")
     assert small["open_alerts"] == 0
+
+
+# -- totals per obligation agree with the quarters they sum ------------------------------------
+
+WHOLE_CONTRACT_DIMENSIONS = [d for d in Dimension if not d.by_period]
+
+
+async def test_totals_per_obligation_agree_with_the_quarters_on_every_day(
+    service: Reporting, scenario: Scenario
+) -> None:
+    """Reports over whole contracts read one row of running totals per obligation; reports by
+    quarter read every quarter. Both must give the same figures on any day: before anything is
+    due, on a due day (not yet due), the day after, with a return accepted before it was due,
+    after a correction, a variation, a termination, and a return that came before its contract."""
+    log = Log(versions=dict(scenario.log.versions), positions=dict(scenario.log.positions))
+    # Q3 of the big contract accepted on 20 December, before its 30 January due day.
+    log.submitted(
+        scenario.big,
+        "2026-27-Q3",
+        [line(scenario.jobs, "2"), line(scenario.weeks, "7")],
+        date(2026, 12, 18),
+        due_on=date(2027, 1, 30),
+    )
+    log.reviewed(scenario.big, "2026-27-Q3", date(2026, 12, 20))
+    # Another council's accepted return corrected (it stays accepted, at the new figure).
+    log.revised(
+        scenario.elsewhere,
+        "2026-27-Q1",
+        [line(scenario.elsewhere_jobs, "45.5")],
+        date(2026, 8, 1),
+        version=2,
+        corrected=True,
+    )
+    # The small contract's target varied; then terminated with its last quarter cut.
+    log.add(
+        f"contract-{scenario.small}",
+        "ObligationVaried",
+        {
+            "contract_id": scenario.small,
+            "obligation_id": scenario.care_jobs["obligation_id"],
+            "targets": {
+                "2026-27-Q1": "2",
+                "2026-27-Q2": "3.25",
+                "2026-27-Q3": "0",
+                "2026-27-Q4": "1",
+            },
+            "agreed_on": "2026-09-01",
+        },
+    )
+    log.add(
+        f"contract-{scenario.small}",
+        "ContractTerminated",
+        {
+            "contract_id": scenario.small,
+            "terminated_on": "2026-12-31",
+            "reason": "merged services",
+            "obligations": [
+                {
+                    "obligation_id": scenario.care_jobs["obligation_id"],
+                    "targets": {"2026-27-Q1": "2", "2026-27-Q2": "3.25", "2026-27-Q3": "0"},
+                }
+            ],
+        },
+    )
+    # A return for a contract reporting has not heard of yet, then the contract.
+    late_contract = str(uuid.uuid4())
+    late_jobs = obligation("NT1", "1.5")
+    log.submitted(
+        late_contract,
+        "2026-27-Q1",
+        [line(late_jobs, "1.25")],
+        date(2026, 7, 9),
+        due_on=date(2026, 7, 30),
+    )
+    log.reviewed(late_contract, "2026-27-Q1", date(2026, 7, 12))
+    log.awarded(
+        late_contract, reference="WC-003", buyer=WIRRAL, supplier=CARE, obligations=[late_jobs]
+    )
+    assert set(await feed(service, log.events)) == {Outcome.APPLIED}
+
+    days = [
+        date(2026, 5, 1),  # nothing due yet
+        date(2026, 7, 30),  # Q1's due day: not yet due
+        date(2026, 7, 31),  # Q1 due
+        date(2026, 12, 21),  # Q3 accepted early
+        TODAY,
+        date(2027, 6, 1),  # every quarter due
+    ]
+    compared = 0
+    for day in days:
+        for org in (WIRRAL, OTHER_BUYER, BUILDERS, CARE):
+            quarters = await service.read_models.portfolio(org, day)
+            totals = await service.read_models.portfolio(org, day, by_period=False)
+            assert not totals.by_period
+            for ob in quarters.obligations:
+                assert totals.figures(ob) == quarters.figures(ob), (day, org, ob.measure)
+                compared += 1
+            assert totals.summaries() == quarters.summaries()
+            assert totals.totals() == quarters.totals()
+            assert totals.league_table() == quarters.league_table()
+            assert totals.delivered_total() == quarters.delivered_total()
+            for dimension in WHOLE_CONTRACT_DIMENSIONS:
+                assert totals.breakdown(dimension) == quarters.breakdown(dimension), dimension
+    assert compared > 50
+    # The early acceptance counts Q3's target as due on 21 December, as the rules say.
+    wirral = await service.read_models.portfolio(WIRRAL, date(2026, 12, 21), by_period=False)
+    jobs = next(
+        ob for ob in wirral.obligations if ob.obligation_id == scenario.jobs["obligation_id"]
+    )
+    assert wirral.figures(jobs).due == 3 * Decimal(scenario.jobs["targets"]["2026-27-Q1"])
+    # A totals portfolio refuses to answer by quarter rather than answer wrongly.
+    with pytest.raises(LookupError):
+        wirral.breakdown(Dimension.QUARTER)

@@ -15,9 +15,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, or_, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from svledger.columns import Proposed, upsert, upsert_many
+from svledger.periods import Quarter
 
 from reporting.adapters.tables import (
     alerts,
@@ -41,6 +42,9 @@ from reporting.domain.progress import (
     Commitment,
     SubmittedReturn,
 )
+
+# A contract's returns are due this many days after each quarter ends unless it says otherwise.
+DEFAULT_RETURN_DAYS = 30
 
 _COMMITMENT_COLUMNS = (
     "sequence",
@@ -122,7 +126,13 @@ async def record_contract(
             obligation_targets.c.obligation_id.in_([c.obligation_id for c in commitments]),
         )
     )
-    await _insert_targets(conn, [(c.contract_id, c.obligation_id, c.targets) for c in commitments])
+    await _insert_targets(
+        conn,
+        [(c.contract_id, c.obligation_id, c.targets) for c in commitments],
+        contract.return_due_days,
+    )
+    # Returns may have come in before the contract: count them now that it is here.
+    await refresh_delivered(conn, contract.contract_id)
 
 
 async def replace_targets(
@@ -135,19 +145,85 @@ async def replace_targets(
             obligation_targets.c.obligation_id == obligation_id,
         )
     )
-    await _insert_targets(conn, [(contract_id, obligation_id, targets)])
+    due_days = (
+        await conn.execute(
+            select(contracts.c.return_due_days).where(contracts.c.contract_id == contract_id)
+        )
+    ).scalar()
+    await _insert_targets(
+        conn,
+        [(contract_id, obligation_id, targets)],
+        DEFAULT_RETURN_DAYS if due_days is None else int(due_days),
+    )
 
 
 async def _insert_targets(
-    conn: AsyncConnection, given: Sequence[tuple[str, str, Mapping[str, Decimal]]]
+    conn: AsyncConnection,
+    given: Sequence[tuple[str, str, Mapping[str, Decimal]]],
+    return_due_days: int,
 ) -> None:
-    rows = [
-        {"contract_id": contract_id, "obligation_id": obligation_id, "period": p, "target": t}
-        for contract_id, obligation_id, targets in given
-        for p, t in sorted(targets.items())
-    ]
+    """Each quarter's target, its return's due day and the running total up to it."""
+    rows = []
+    for contract_id, obligation_id, targets in given:
+        running = Decimal(0)
+        for period, target in sorted(targets.items()):
+            running += target
+            rows.append(
+                {
+                    "contract_id": contract_id,
+                    "obligation_id": obligation_id,
+                    "period": period,
+                    "target": target,
+                    "due_on": Quarter.parse(period).due(return_due_days),
+                    "cumulative": running,
+                }
+            )
     if rows:
         await conn.execute(obligation_targets.insert(), rows)
+
+
+async def refresh_delivered(conn: AsyncConnection, contract_id: str) -> None:
+    """Sum each obligation's lines of accepted returns, and of returns awaiting review, again.
+
+    Called whenever a return's lines or review change, and when the contract arrives (its
+    returns may have come first): a running total that is recomputed, never added to, so a
+    replayed event leaves it as it was.
+    """
+    found = (
+        await conn.execute(
+            select(return_lines.c.obligation_id, return_lines.c.quantity, returns.c.accepted)
+            .join(
+                returns,
+                and_(
+                    returns.c.contract_id == return_lines.c.contract_id,
+                    returns.c.period == return_lines.c.period,
+                ),
+            )
+            .where(return_lines.c.contract_id == contract_id)
+        )
+    ).all()
+    ids = (
+        await conn.execute(
+            select(obligations.c.obligation_id).where(obligations.c.contract_id == contract_id)
+        )
+    ).scalars()
+    totals = {str(i): [Decimal(0), Decimal(0)] for i in ids}
+    for line in found:
+        if line.obligation_id in totals:
+            totals[line.obligation_id][0 if line.accepted else 1] += line.quantity
+    if totals:
+        await conn.execute(
+            update(obligations)
+            .where(
+                obligations.c.contract_id == bindparam("c"),
+                obligations.c.obligation_id == bindparam("o"),
+            )
+            .values(delivered=bindparam("d"), awaiting_review=bindparam("a")),
+            [
+                {"c": contract_id, "o": o, "d": delivered, "a": waiting}
+                for o, (delivered, waiting) in totals.items()
+            ],
+        )
 
 
 async def record_variation(
@@ -344,6 +420,7 @@ async def record_return(conn: AsyncConnection, version: ReturnVersion) -> None:
             return_lines.insert(),
             [{"contract_id": s.contract_id, "period": s.period, **line} for line in version.lines],
         )
+    await refresh_delivered(conn, s.contract_id)
 
 
 async def record_review(
@@ -360,6 +437,7 @@ async def record_review(
         .where(returns.c.contract_id == contract_id, returns.c.period == period)
         .values(**values)
     )
+    await refresh_delivered(conn, contract_id)
 
 
 async def record_alert(conn: AsyncConnection, alert: Alert) -> None:

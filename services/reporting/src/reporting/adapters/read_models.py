@@ -8,11 +8,12 @@ decimals and summed in Python, never in SQL (SQLite would sum them as floating p
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, func, or_, select
+from sqlalchemy import ColumnElement, Row, ScalarSelect, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from svledger.database import Database
 
@@ -31,7 +32,14 @@ from reporting.adapters.tables import (
     schedule_periods,
 )
 from reporting.domain.pledge import PLEDGE_MEASURES, ConfirmedDelivery, Pledge, ReturnedQuantity
-from reporting.domain.portfolio import ContractFacts, LineFacts, ObligationFacts, Portfolio
+from reporting.domain.portfolio import (
+    ZERO,
+    ContractFacts,
+    Figures,
+    LineFacts,
+    ObligationFacts,
+    Portfolio,
+)
 from reporting.domain.progress import (
     Alert,
     AlertStatus,
@@ -97,9 +105,16 @@ class ReadModels:
         )
 
     async def portfolio(
-        self, organisation: str, as_of: date, contract_id: str | None = None
+        self,
+        organisation: str,
+        as_of: date,
+        contract_id: str | None = None,
+        *,
+        by_period: bool = True,
     ) -> Portfolio:
-        """Everything needed to report on the organisation's contracts (or one of them)."""
+        """Everything needed to report on the organisation's contracts (or one of them): each
+        quarter's targets and lines, or (``by_period=False``) each obligation's totals only,
+        one row per obligation whatever the number of quarters."""
         scope = party_to(organisation)
         if contract_id is not None:
             scope = and_(scope, contracts.c.contract_id == contract_id)
@@ -108,14 +123,33 @@ class ReadModels:
                 _contract(r) for r in (await conn.execute(select(contracts).where(scope))).all()
             ]
             versions = sorted({c.framework_version for c in found})
+            proxies = await _proxy_values(conn, versions)
+            open_alerts = await _open_alert_counts(conn, scope)
+            if not by_period:
+                obligations_found, totals = await _obligation_totals(conn, scope, as_of)
+                return Portfolio(
+                    contracts=found,
+                    obligations=obligations_found,
+                    lines=[],
+                    proxy_values=proxies,
+                    as_of=as_of,
+                    open_alerts=open_alerts,
+                    totals=totals,
+                )
             return Portfolio(
                 contracts=found,
                 obligations=await _obligations(conn, scope),
                 lines=await _lines(conn, scope),
-                proxy_values=await _proxy_values(conn, versions),
+                proxy_values=proxies,
                 as_of=as_of,
-                open_alerts=await _open_alert_counts(conn, scope),
+                open_alerts=open_alerts,
             )
+
+    async def contracts_of(self, organisation: str) -> list[ContractFacts]:
+        """The contracts the organisation let or supplies."""
+        async with self.database.reader.connect() as conn:
+            rows = (await conn.execute(select(contracts).where(party_to(organisation)))).all()
+        return [_contract(r) for r in rows]
 
     async def schedule(
         self, organisation: str
@@ -352,22 +386,108 @@ async def _obligations(conn: AsyncConnection, scope: ColumnElement[bool]) -> lis
     for t in target_rows:
         targets[(t.contract_id, t.obligation_id)][t.period] = t.target
     return [
-        ObligationFacts(
-            contract_id=r.contract_id,
-            obligation_id=r.obligation_id,
-            sequence=int(r.sequence),
-            measure=r.measure,
-            theme=r.theme or "",
-            outcome=r.outcome or "",
-            unit=r.unit or "",
-            description=r.description or "",
-            is_kpi=bool(r.is_kpi),
-            targets=targets.get((r.contract_id, r.obligation_id), {}),
-            place=r.place,
-            proxy_gbp_per_unit=r.proxy_gbp_per_unit,
-        )
+        _obligation(r, targets.get((r.contract_id, r.obligation_id), {}))
         for r in sorted(rows, key=lambda r: (r.contract_id, r.sequence))
     ]
+
+
+_OBLIGATION_FACTS = (
+    "contract_id",
+    "obligation_id",
+    "sequence",
+    "measure",
+    "theme",
+    "outcome",
+    "unit",
+    "description",
+    "is_kpi",
+    "place",
+    "proxy_gbp_per_unit",
+)
+
+
+def _obligation(r: Row[Any, *tuple[Any, ...]], targets: Mapping[str, Decimal]) -> ObligationFacts:
+    return ObligationFacts(
+        contract_id=r.contract_id,
+        obligation_id=r.obligation_id,
+        sequence=int(r.sequence),
+        measure=r.measure,
+        theme=r.theme or "",
+        outcome=r.outcome or "",
+        unit=r.unit or "",
+        description=r.description or "",
+        is_kpi=bool(r.is_kpi),
+        targets=targets,
+        place=r.place,
+        proxy_gbp_per_unit=r.proxy_gbp_per_unit,
+    )
+
+
+def _running_total(as_of: date | None) -> ScalarSelect[Any]:
+    """An obligation's running target total at its latest quarter (due before ``as_of``)."""
+    t = obligation_targets.alias("t")
+    query = select(t.c.cumulative).where(
+        t.c.contract_id == obligations.c.contract_id,
+        t.c.obligation_id == obligations.c.obligation_id,
+    )
+    if as_of is not None:
+        query = query.where(t.c.due_on < as_of)
+    return query.order_by(t.c.period.desc()).limit(1).scalar_subquery()
+
+
+async def _obligation_totals(
+    conn: AsyncConnection, scope: ColumnElement[bool], as_of: date
+) -> tuple[list[ObligationFacts], dict[tuple[str, str], Figures]]:
+    """Each obligation in scope with its figures over every quarter, by the portfolio's rules:
+    committed is every quarter's target, due to date the targets of quarters due before
+    ``as_of`` plus those of quarters whose return was accepted early, delivered the lines of
+    accepted returns, awaiting review the lines of the others (the last two kept as running
+    totals by the projection)."""
+    rows = (
+        await conn.execute(
+            select(
+                *(obligations.c[name] for name in _OBLIGATION_FACTS),
+                obligations.c.delivered,
+                obligations.c.awaiting_review,
+                _running_total(None).label("committed_all"),
+                _running_total(as_of).label("due_before"),
+            )
+            .join(contracts, contracts.c.contract_id == obligations.c.contract_id)
+            .where(scope, obligations.c.sequence.is_not(None))
+        )
+    ).all()
+    early: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for t in (
+        await conn.execute(
+            select(
+                obligation_targets.c.contract_id,
+                obligation_targets.c.obligation_id,
+                obligation_targets.c.target,
+            )
+            .join(
+                returns,
+                and_(
+                    returns.c.contract_id == obligation_targets.c.contract_id,
+                    returns.c.period == obligation_targets.c.period,
+                ),
+            )
+            .join(contracts, contracts.c.contract_id == obligation_targets.c.contract_id)
+            .where(scope, returns.c.accepted.is_(True), obligation_targets.c.due_on >= as_of)
+        )
+    ).all():
+        early[(t.contract_id, t.obligation_id)] += t.target
+    found: list[ObligationFacts] = []
+    totals: dict[tuple[str, str], Figures] = {}
+    for r in sorted(rows, key=lambda r: (r.contract_id, r.sequence)):
+        key = (r.contract_id, r.obligation_id)
+        found.append(_obligation(r, {}))
+        totals[key] = Figures(
+            committed=r.committed_all or ZERO,
+            due=(r.due_before or ZERO) + early.get(key, ZERO),
+            delivered=r.delivered or ZERO,
+            awaiting_review=r.awaiting_review or ZERO,
+        )
+    return found, totals
 
 
 async def _lines(conn: AsyncConnection, scope: ColumnElement[bool]) -> list[LineFacts]:

@@ -1,4 +1,4 @@
-"""The read-model tables (created by migrations 0002 and 0003; keep the three in step).
+"""The read-model tables (created by migrations 0002 to 0004; keep them in step).
 
 Every table here is a read model: ``svl rebuild reporting`` empties them all and replays the
 log. Quantities are :class:`~svledger.columns.Quantity` (exact, never float); lists are JSON.
@@ -75,9 +75,15 @@ obligations = Table(
     # GBP per unit as at award, when the award carried one; else the framework's table applies.
     Column("proxy_gbp_per_unit", Quantity, nullable=True),
     Column("varied_on", Date, nullable=True),
+    # Lines of accepted returns, and of returns awaiting review, summed over every quarter
+    # (kept by the projection whenever a return, its review or the contract changes).
+    Column("delivered", Quantity, nullable=True),
+    Column("awaiting_review", Quantity, nullable=True),
 )
 
-# Each obligation's target per financial-year quarter, as awarded, varied or cut by termination.
+# Each obligation's target per financial-year quarter, as awarded, varied or cut by termination;
+# with the quarter's return due day and the running total of the targets up to that quarter, so
+# what is due by a day is one row per obligation (its latest quarter due before the day).
 obligation_targets = Table(
     "obligation_targets",
     metadata,
@@ -85,6 +91,8 @@ obligation_targets = Table(
     Column("obligation_id", String(64), primary_key=True),
     Column("period", String(10), primary_key=True),
     Column("target", Quantity, nullable=False),
+    Column("due_on", Date, nullable=True),
+    Column("cumulative", Quantity, nullable=True),
 )
 
 # A contract's reporting periods and their due dates, as measurement scheduled them.

@@ -52,9 +52,18 @@ async def _fresh(service: Reporting, content: T, now: datetime) -> Reported[T]:
 
 
 async def _portfolio(
-    service: Reporting, reader: Principal, now: datetime, contract_id: str | None = None
+    service: Reporting,
+    reader: Principal,
+    now: datetime,
+    contract_id: str | None = None,
+    *,
+    by_period: bool = True,
 ) -> Portfolio:
-    return await service.read_models.portfolio(reader.organisation, now.date(), contract_id)
+    """The caller's portfolio: by quarter, or (``by_period=False``, for reports over whole
+    contracts) each obligation's totals, whose cost does not grow with the quarters."""
+    return await service.read_models.portfolio(
+        reader.organisation, now.date(), contract_id, by_period=by_period
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +77,7 @@ class PortfolioReport:
 async def portfolio_report(service: Reporting, reader: Principal) -> Reported[PortfolioReport]:
     """Every contract the caller let or supplies, committed against delivered."""
     now = service.now()
-    portfolio = await _portfolio(service, reader, now)
+    portfolio = await _portfolio(service, reader, now, by_period=False)
     return await _fresh(service, PortfolioReport(portfolio.summaries(), portfolio.totals()), now)
 
 
@@ -86,7 +95,7 @@ async def breakdown_report(
 ) -> Reported[Breakdown]:
     """The portfolio grouped by measure, outcome, theme, supplier, buyer, place, year or quarter."""
     now = service.now()
-    portfolio = await _portfolio(service, reader, now)
+    portfolio = await _portfolio(service, reader, now, by_period=dimension.by_period)
     groups = portfolio.breakdown(dimension)
     return await _fresh(service, Breakdown(dimension, groups, portfolio.totals()), now)
 
@@ -94,7 +103,7 @@ async def breakdown_report(
 async def league_table(service: Reporting, reader: Principal) -> Reported[list[Standing]]:
     """Suppliers of the caller's contracts ranked by delivery ratio (a supplier sees itself)."""
     now = service.now()
-    portfolio = await _portfolio(service, reader, now)
+    portfolio = await _portfolio(service, reader, now, by_period=False)
     return await _fresh(service, portfolio.league_table(), now)
 
 
@@ -113,7 +122,7 @@ async def supplier_standing(
     now = service.now()
     if not await service.read_models.supplies_to(reader.organisation, supplier):
         raise NotFound(f"supplier {supplier} was not found")
-    portfolio = await _portfolio(service, reader, now)
+    portfolio = await _portfolio(service, reader, now, by_period=False)
     standing = next((s for s in portfolio.league_table() if s.supplier == supplier), None)
     if standing is None:
         raise NotFound(f"supplier {supplier} was not found")
@@ -142,12 +151,10 @@ async def alerts_report(
 async def late_returns_report(service: Reporting, reader: Principal) -> Reported[list[LateReturn]]:
     """Returns that came in late, and quarters overdue without a return."""
     now = service.now()
-    portfolio = await _portfolio(service, reader, now)
+    found = await service.read_models.contracts_of(reader.organisation)
     periods, came_in = await service.read_models.schedule(reader.organisation)
-    contracts = {c.contract_id: c for c in portfolio.contracts}
-    return await _fresh(
-        service, late_and_overdue(contracts, periods, came_in, portfolio.as_of), now
-    )
+    contracts = {c.contract_id: c for c in found}
+    return await _fresh(service, late_and_overdue(contracts, periods, came_in, now.date()), now)
 
 
 async def stories_report(

@@ -39,6 +39,7 @@ ONE = Fraction(1)
 # An obligation is on track when it has delivered at least this share of what is due to date
 # (measurement's green threshold).
 ON_TRACK = Decimal("0.95")
+_ON_TRACK = Fraction(ON_TRACK)
 PLACE_NOT_STATED = "not stated"
 
 
@@ -242,7 +243,12 @@ class Dimension(enum.StrEnum):
 
 
 class Portfolio:
-    """An organisation's contracts with everything needed to report on them, as of a day."""
+    """An organisation's contracts with everything needed to report on them, as of a day.
+
+    Either by quarter (each obligation's targets and each return line, for reports that look
+    at quarters) or as totals (each obligation's figures over every quarter, worked out by the
+    read model by the same rules, for reports that need no more): ``totals`` says which.
+    """
 
     def __init__(
         self,
@@ -253,6 +259,7 @@ class Portfolio:
         proxy_values: Mapping[tuple[str, str], Decimal],
         as_of: date,
         open_alerts: Mapping[str, int] | None = None,
+        totals: Mapping[tuple[str, str], Figures] | None = None,
     ) -> None:
         self.contracts = list(contracts)
         self._contracts = {c.contract_id: c for c in self.contracts}
@@ -261,6 +268,10 @@ class Portfolio:
         self.proxy_values = proxy_values
         self.as_of = as_of
         self.open_alerts = dict(open_alerts or {})
+        self._totals = None if totals is None else dict(totals)
+        self._ratios: dict[tuple[str, str], Fraction | None] = {}
+        if self._totals is not None and lines:
+            raise ValueError("a portfolio of totals has no return lines")
         self._delivered: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
         self._pending: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
         self._accepted_periods: dict[str, set[str]] = defaultdict(set)
@@ -288,12 +299,23 @@ class Portfolio:
             return ob.proxy_gbp_per_unit
         return self.proxy_values.get((self.contract(ob.contract_id).framework_version, ob.measure))
 
+    @property
+    def by_period(self) -> bool:
+        """Whether the portfolio holds each quarter (else only each obligation's totals)."""
+        return self._totals is None
+
+    def _quarters_needed(self) -> None:
+        if self._totals is not None:
+            raise LookupError("this portfolio holds totals only; read it by period")
+
     def delivered(self, ob: ObligationFacts) -> Mapping[str, Decimal]:
         """Accepted quantities by period."""
+        self._quarters_needed()
         return self._delivered.get((ob.contract_id, ob.obligation_id), {})
 
     def pending(self, ob: ObligationFacts) -> Mapping[str, Decimal]:
         """Quantities of returns awaiting review, by period."""
+        self._quarters_needed()
         return self._pending.get((ob.contract_id, ob.obligation_id), {})
 
     def periods_of(self, ob: ObligationFacts) -> list[str]:
@@ -310,10 +332,19 @@ class Portfolio:
 
     def figures(self, ob: ObligationFacts, periods: Iterable[str] | None = None) -> Figures:
         """One obligation's figures over ``periods`` (every quarter by default)."""
+        if periods is None and self._totals is not None:
+            return self._totals.get((ob.contract_id, ob.obligation_id), Figures())
         total = Figures()
         for period in self.periods_of(ob) if periods is None else periods:
             total += self.in_period(ob, period)
         return total
+
+    def ratio(self, ob: ObligationFacts) -> Fraction | None:
+        """An obligation's delivery ratio to date, exactly (worked out once per portfolio)."""
+        key = (ob.contract_id, ob.obligation_id)
+        if key not in self._ratios:
+            self._ratios[key] = self.figures(ob).exact_ratio
+        return self._ratios[key]
 
     def tally(self, ob: ObligationFacts, figures: Figures) -> Tally:
         """Figures of one obligation, valued in GBP when it has a proxy value."""
@@ -380,7 +411,7 @@ class Portfolio:
 
     def delivered_total(self) -> Decimal:
         """Every accepted unit in the portfolio, whatever its measure (for reconciliation)."""
-        return sum((sum(self.delivered(ob).values(), ZERO) for ob in self.obligations), ZERO)
+        return sum((self.figures(ob).delivered for ob in self.obligations), ZERO)
 
     def summaries(self) -> list[ContractSummary]:
         """One summary per contract, in reference order."""
@@ -445,9 +476,7 @@ def _group_order(dimension: Dimension, key: str) -> tuple[object, ...]:
 
 def delivery_ratio(portfolio: Portfolio, obligations: Iterable[ObligationFacts]) -> Decimal | None:
     """The mean of each obligation's ratio to date, capped at 1; None when nothing is due."""
-    ratios = [
-        min(r, ONE) for ob in obligations if (r := portfolio.figures(ob).exact_ratio) is not None
-    ]
+    ratios = [min(r, ONE) for ob in obligations if (r := portfolio.ratio(ob)) is not None]
     if not ratios:
         return None
     return rounded(sum(ratios, Fraction(0)) / len(ratios))
@@ -455,8 +484,8 @@ def delivery_ratio(portfolio: Portfolio, obligations: Iterable[ObligationFacts])
 
 def on_track(portfolio: Portfolio, obligations: Iterable[ObligationFacts]) -> tuple[int, int]:
     """(obligations with something due, of which on track)."""
-    ratios = [r for ob in obligations if (r := portfolio.figures(ob).exact_ratio) is not None]
-    return len(ratios), sum(1 for r in ratios if r >= Fraction(ON_TRACK))
+    ratios = [r for ob in obligations if (r := portfolio.ratio(ob)) is not None]
+    return len(ratios), sum(1 for r in ratios if r >= _ON_TRACK)
 
 
 @dataclass(frozen=True, slots=True)
