@@ -13,8 +13,23 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, ScalarSelect, and_, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Row,
+    ScalarSelect,
+    Table,
+    and_,
+    distinct,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
+from svledger.columns import Quantity
 from svledger.database import Database
 
 from reporting.adapters.tables import (
@@ -35,10 +50,14 @@ from reporting.domain.pledge import PLEDGE_MEASURES, ConfirmedDelivery, Pledge, 
 from reporting.domain.portfolio import (
     ZERO,
     ContractFacts,
+    Dimension,
     Figures,
+    Group,
     LineFacts,
     ObligationFacts,
     Portfolio,
+    Tally,
+    grouped,
 )
 from reporting.domain.progress import (
     Alert,
@@ -111,10 +130,12 @@ class ReadModels:
         contract_id: str | None = None,
         *,
         by_period: bool = True,
+        kpis_only: bool = False,
     ) -> Portfolio:
         """Everything needed to report on the organisation's contracts (or one of them): each
         quarter's targets and lines, or (``by_period=False``) each obligation's totals only,
-        one row per obligation whatever the number of quarters."""
+        one row per obligation whatever the number of quarters. ``kpis_only`` leaves out the
+        obligations that are not KPIs (for KPI ratings)."""
         scope = party_to(organisation)
         if contract_id is not None:
             scope = and_(scope, contracts.c.contract_id == contract_id)
@@ -126,6 +147,8 @@ class ReadModels:
             proxies = await _proxy_values(conn, versions)
             open_alerts = await _open_alert_counts(conn, scope)
             if not by_period:
+                if kpis_only:
+                    raise ValueError("KPI ratings are read by period")
                 obligations_found, totals = await _obligation_totals(conn, scope, as_of)
                 return Portfolio(
                     contracts=found,
@@ -138,12 +161,122 @@ class ReadModels:
                 )
             return Portfolio(
                 contracts=found,
-                obligations=await _obligations(conn, scope),
-                lines=await _lines(conn, scope),
+                obligations=await _obligations(conn, scope, kpis_only),
+                lines=await _lines(conn, scope, kpis_only),
                 proxy_values=proxies,
                 as_of=as_of,
                 open_alerts=open_alerts,
             )
+
+    async def breakdown_by_period(
+        self, organisation: str, as_of: date, dimension: Dimension
+    ) -> list[Group] | None:
+        """The portfolio by quarter or financial year, summed by the database where it sums
+        decimals exactly (PostgreSQL's NUMERIC); None elsewhere (SQLite keeps quantities as
+        text: the caller reads the quarters and sums them in Python).
+
+        The portfolio's rules, in SQL: every quarter with a target or a returned line is a
+        cell of its obligation; its target is committed, and due when its return was due
+        before ``as_of`` or was accepted; its lines count as delivered when their return was
+        accepted, else as awaiting review; GBP is each figure times the obligation's pinned
+        proxy value, else its framework's; an obligation counts once per group.
+        """
+        if not self.database.is_postgres:
+            return None
+        nothing = literal(None, Quantity())
+        scope = party_to(organisation)
+        # Each branch reads only the organisation's contracts (by index), not whole tables.
+        cells = union_all(
+            select(
+                obligation_targets.c.contract_id,
+                obligation_targets.c.obligation_id,
+                obligation_targets.c.period,
+                obligation_targets.c.target.label("target"),
+                obligation_targets.c.due_on,
+                nothing.label("quantity"),
+            )
+            .join(contracts, contracts.c.contract_id == obligation_targets.c.contract_id)
+            .where(scope),
+            select(
+                return_lines.c.contract_id,
+                return_lines.c.obligation_id,
+                return_lines.c.period,
+                nothing,
+                literal(None, Date()),
+                return_lines.c.quantity,
+            )
+            .join(contracts, contracts.c.contract_id == return_lines.c.contract_id)
+            .where(scope),
+        ).subquery("cells")
+        rate = func.coalesce(obligations.c.proxy_gbp_per_unit, proxy_values.c.gbp_per_unit)
+        accepted = returns.c.accepted.is_(True)
+        due = or_(cells.c.due_on < as_of, accepted)
+        key = (
+            cells.c.period
+            if dimension is Dimension.QUARTER
+            # a financial year is the label of its quarters less the quarter: 2026-27(-Q1)
+            else func.substr(cells.c.period, literal_column("1"), literal_column("7"))
+        )
+        one = cells.c.contract_id + literal_column("' '") + cells.c.obligation_id
+        unit = func.coalesce(obligations.c.unit, literal_column("''"))
+        figures = {
+            "committed": (cells.c.target, None),
+            "due": (cells.c.target, due),
+            "delivered": (cells.c.quantity, accepted),
+            "awaiting_review": (cells.c.quantity, ~accepted),
+        }
+        columns = [
+            *(_summed(value, when).label(name) for name, (value, when) in figures.items()),
+            *(
+                _summed(value * rate, when).label(f"gbp_{name}")
+                for name, (value, when) in figures.items()
+            ),
+        ]
+        query = (
+            select(
+                key.label("key"),
+                obligations.c.measure,
+                unit.label("unit"),
+                *columns,
+                func.count(distinct(one)).label("obligations"),
+                func.count(distinct(one)).filter(rate.is_not(None)).label("valued"),
+            )
+            .select_from(cells)
+            .join(
+                obligations,
+                and_(
+                    obligations.c.contract_id == cells.c.contract_id,
+                    obligations.c.obligation_id == cells.c.obligation_id,
+                ),
+            )
+            .join(contracts, contracts.c.contract_id == cells.c.contract_id)
+            .outerjoin(
+                returns,
+                and_(
+                    returns.c.contract_id == cells.c.contract_id,
+                    returns.c.period == cells.c.period,
+                ),
+            )
+            .outerjoin(
+                proxy_values,
+                and_(
+                    proxy_values.c.framework_version == contracts.c.framework_version,
+                    proxy_values.c.measure == obligations.c.measure,
+                ),
+            )
+            .where(obligations.c.sequence.is_not(None))
+            .group_by(key, obligations.c.measure, unit)
+        )
+        async with self.database.reader.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        cells_by_key: dict[str, dict[tuple[str, str], Tally]] = defaultdict(dict)
+        for r in rows:
+            units = Figures(*(r._mapping[name] or ZERO for name in figures))
+            gbp = Figures(*(r._mapping[f"gbp_{name}"] or ZERO for name in figures))
+            cells_by_key[r.key][(r.measure, r.unit)] = Tally(
+                units, gbp, int(r.obligations), int(r.valued)
+            )
+        return grouped(dimension, cells_by_key)
 
     async def contracts_of(self, organisation: str) -> list[ContractFacts]:
         """The contracts the organisation let or supplies."""
@@ -367,19 +500,40 @@ class ReadModels:
         return row is not None
 
 
-async def _obligations(conn: AsyncConnection, scope: ColumnElement[bool]) -> list[ObligationFacts]:
+def _of_obligations(kpis_only: bool) -> ColumnElement[bool]:
+    """Obligations a portfolio reports on: every one, or only the KPIs."""
+    known = obligations.c.sequence.is_not(None)
+    return and_(known, obligations.c.is_kpi.is_(True)) if kpis_only else known
+
+
+def _same_obligation(table: Table) -> ColumnElement[bool]:
+    return and_(
+        obligations.c.contract_id == table.c.contract_id,
+        obligations.c.obligation_id == table.c.obligation_id,
+    )
+
+
+async def _obligations(
+    conn: AsyncConnection, scope: ColumnElement[bool], kpis_only: bool
+) -> list[ObligationFacts]:
     rows = (
         await conn.execute(
-            select(obligations)
+            select(*(obligations.c[name] for name in _OBLIGATION_FACTS))
             .join(contracts, contracts.c.contract_id == obligations.c.contract_id)
-            .where(scope, obligations.c.sequence.is_not(None))
+            .where(scope, _of_obligations(kpis_only))
         )
     ).all()
     target_rows = (
         await conn.execute(
-            select(obligation_targets)
+            select(
+                obligation_targets.c.contract_id,
+                obligation_targets.c.obligation_id,
+                obligation_targets.c.period,
+                obligation_targets.c.target,
+            )
             .join(contracts, contracts.c.contract_id == obligation_targets.c.contract_id)
-            .where(scope)
+            .join(obligations, _same_obligation(obligation_targets))
+            .where(scope, _of_obligations(kpis_only))
         )
     ).all()
     targets: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
@@ -433,6 +587,11 @@ def _running_total(as_of: date | None) -> ScalarSelect[Any]:
     if as_of is not None:
         query = query.where(t.c.due_on < as_of)
     return query.order_by(t.c.period.desc()).limit(1).scalar_subquery()
+
+
+def _summed(value: ColumnElement[Any], when: ColumnElement[bool] | None) -> ColumnElement[Any]:
+    total = func.sum(value)
+    return total if when is None else total.filter(when)
 
 
 async def _obligation_totals(
@@ -490,7 +649,9 @@ async def _obligation_totals(
     return found, totals
 
 
-async def _lines(conn: AsyncConnection, scope: ColumnElement[bool]) -> list[LineFacts]:
+async def _lines(
+    conn: AsyncConnection, scope: ColumnElement[bool], kpis_only: bool
+) -> list[LineFacts]:
     rows = (
         await conn.execute(
             select(
@@ -508,7 +669,8 @@ async def _lines(conn: AsyncConnection, scope: ColumnElement[bool]) -> list[Line
                 ),
             )
             .join(contracts, contracts.c.contract_id == return_lines.c.contract_id)
-            .where(scope)
+            .join(obligations, _same_obligation(return_lines))
+            .where(scope, _of_obligations(kpis_only))
         )
     ).all()
     return [

@@ -58,11 +58,12 @@ async def _portfolio(
     contract_id: str | None = None,
     *,
     by_period: bool = True,
+    kpis_only: bool = False,
 ) -> Portfolio:
     """The caller's portfolio: by quarter, or (``by_period=False``, for reports over whole
     contracts) each obligation's totals, whose cost does not grow with the quarters."""
     return await service.read_models.portfolio(
-        reader.organisation, now.date(), contract_id, by_period=by_period
+        reader.organisation, now.date(), contract_id, by_period=by_period, kpis_only=kpis_only
     )
 
 
@@ -95,6 +96,14 @@ async def breakdown_report(
 ) -> Reported[Breakdown]:
     """The portfolio grouped by measure, outcome, theme, supplier, buyer, place, year or quarter."""
     now = service.now()
+    summed = (
+        await service.read_models.breakdown_by_period(reader.organisation, now.date(), dimension)
+        if dimension.by_period
+        else None
+    )
+    if summed is not None:
+        totals = await _portfolio(service, reader, now, by_period=False)
+        return await _fresh(service, Breakdown(dimension, summed, totals.totals()), now)
     portfolio = await _portfolio(service, reader, now, by_period=dimension.by_period)
     groups = portfolio.breakdown(dimension)
     return await _fresh(service, Breakdown(dimension, groups, portfolio.totals()), now)
@@ -177,7 +186,7 @@ async def kpi_rating(
 ) -> Reported[ContractRating]:
     """A contract's Procurement Act KPI rating, for its buyer or supplier; else 404."""
     now = service.now()
-    portfolio = await _portfolio(service, reader, now, str(contract_id))
+    portfolio = await _portfolio(service, reader, now, str(contract_id), kpis_only=True)
     if not portfolio.contracts:
         raise NotFound(f"contract {contract_id} was not found")
     rating = rate_contract(portfolio, portfolio.contracts[0], service.kpi_rule)
@@ -187,7 +196,7 @@ async def kpi_rating(
 async def kpi_ratings(service: Reporting, reader: Principal) -> Reported[list[ContractRating]]:
     """Every contract's KPI rating, in reference order."""
     now = service.now()
-    portfolio = await _portfolio(service, reader, now)
+    portfolio = await _portfolio(service, reader, now, kpis_only=True)
     rule = service.kpi_rule
     ratings = [
         rate_contract(portfolio, c, rule)

@@ -371,20 +371,13 @@ class Portfolio:
             else:
                 key = self._key(dimension, ob)
                 cells[key][(ob.measure, ob.unit)].add(self, ob, self.figures(ob))
-        return [
-            Group(
-                key,
-                tuple(
-                    MeasureLine(measure, unit, cell.tally())
-                    for (measure, unit), cell in sorted(
-                        measures.items(), key=lambda item: (natural_key(item[0][0]), item[0][1])
-                    )
-                ),
-            )
-            for key, measures in sorted(
-                cells.items(), key=lambda item: _group_order(dimension, item[0])
-            )
-        ]
+        return grouped(
+            dimension,
+            {
+                key: {measure: cell.tally() for measure, cell in measures.items()}
+                for key, measures in cells.items()
+            },
+        )
 
     def _key(self, dimension: Dimension, ob: ObligationFacts) -> str:
         keys: dict[Dimension, Callable[[ObligationFacts], str]] = {
@@ -464,6 +457,26 @@ class _Cell:
 
     def tally(self) -> Tally:
         return Tally(self.units, self.gbp, len(self.obligations), len(self.valued))
+
+
+def grouped(
+    dimension: Dimension, cells: Mapping[str, Mapping[tuple[str, str], Tally]]
+) -> list[Group]:
+    """Groups in the breakdown's order, each with its (measure, unit) lines in code order."""
+    return [
+        Group(
+            key,
+            tuple(
+                MeasureLine(measure, unit, tally)
+                for (measure, unit), tally in sorted(
+                    measures.items(), key=lambda item: (natural_key(item[0][0]), item[0][1])
+                )
+            ),
+        )
+        for key, measures in sorted(
+            cells.items(), key=lambda item: _group_order(dimension, item[0])
+        )
+    ]
 
 
 def _group_order(dimension: Dimension, key: str) -> tuple[object, ...]:
