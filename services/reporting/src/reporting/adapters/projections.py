@@ -13,11 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from svledger.columns import Proposed, upsert, upsert_many
+from svledger.eventstore import StoreTransaction
 from svledger.periods import Quarter
 
 from reporting.adapters.tables import (
@@ -131,8 +133,6 @@ async def record_contract(
         [(c.contract_id, c.obligation_id, c.targets) for c in commitments],
         contract.return_due_days,
     )
-    # Returns may have come in before the contract: count them now that it is here.
-    await refresh_delivered(conn, contract.contract_id)
 
 
 async def replace_targets(
@@ -185,9 +185,11 @@ async def _insert_targets(
 async def refresh_delivered(conn: AsyncConnection, contract_id: str) -> None:
     """Sum each obligation's lines of accepted returns, and of returns awaiting review, again.
 
-    Called whenever a return's lines or review change, and when the contract arrives (its
+    Due whenever a return's lines or review change, and when the contract arrives (its
     returns may have come first): a running total that is recomputed, never added to, so a
-    replayed event leaves it as it was.
+    replayed event leaves it as it was. Consumers ask for it once per contract at the end of
+    their transaction (:func:`delivered_changed`), however many
+    of the contract's events the transaction applied.
     """
     found = (
         await conn.execute(
@@ -224,6 +226,12 @@ async def refresh_delivered(conn: AsyncConnection, contract_id: str) -> None:
                 for o, (delivered, waiting) in totals.items()
             ],
         )
+
+
+def delivered_changed(tx: StoreTransaction, contract_id: str) -> None:
+    """Sum the contract's delivered and awaiting lines again before the transaction commits,
+    once however many of its events the transaction applies."""
+    tx.at_end(("delivered", contract_id), partial(refresh_delivered, tx.conn, contract_id))
 
 
 async def record_variation(
@@ -420,7 +428,6 @@ async def record_return(conn: AsyncConnection, version: ReturnVersion) -> None:
             return_lines.insert(),
             [{"contract_id": s.contract_id, "period": s.period, **line} for line in version.lines],
         )
-    await refresh_delivered(conn, s.contract_id)
 
 
 async def record_review(
@@ -437,7 +444,6 @@ async def record_review(
         .where(returns.c.contract_id == contract_id, returns.c.period == period)
         .values(**values)
     )
-    await refresh_delivered(conn, contract_id)
 
 
 async def record_alert(conn: AsyncConnection, alert: Alert) -> None:

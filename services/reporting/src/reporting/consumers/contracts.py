@@ -9,6 +9,7 @@ from svledger.eventstore import StoreTransaction
 from reporting.adapters.projections import (
     ContractEnd,
     ProxyValue,
+    delivered_changed,
     record_contract,
     record_contract_end,
     record_pledge,
@@ -75,6 +76,8 @@ async def contract_awarded(tx: StoreTransaction, event: EventEnvelope) -> None:
         for i, ob in enumerate(data["obligations"])
     ]
     await record_contract(tx.conn, contract, commitments)
+    # Returns may have come in before the contract: count them now that it is here.
+    delivered_changed(tx, contract.contract_id)
 
 
 async def obligation_varied(tx: StoreTransaction, event: EventEnvelope) -> None:

@@ -11,6 +11,7 @@ from svledger.periods import Quarter
 
 from reporting.adapters.projections import (
     ReturnVersion,
+    delivered_changed,
     record_assessment,
     record_overdue,
     record_periods_cancelled,
@@ -96,6 +97,7 @@ async def return_version(tx: StoreTransaction, event: EventEnvelope) -> None:
             lines=[_line(line) for line in data.get("lines") or []],
         ),
     )
+    delivered_changed(tx, str(data["contract_id"]))
 
 
 async def return_reviewed(tx: StoreTransaction, event: EventEnvelope) -> None:
@@ -109,6 +111,7 @@ async def return_reviewed(tx: StoreTransaction, event: EventEnvelope) -> None:
         accepted=accepted,
         on=day(data, "accepted_on" if accepted else "queried_on"),
     )
+    delivered_changed(tx, str(data["contract_id"]))
 
 
 async def return_overdue(tx: StoreTransaction, event: EventEnvelope) -> None:
