@@ -345,9 +345,10 @@ def test_traffic_and_budgets_select_the_service_pods_never_job_pods(overlay: str
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_database_connections_fit_when_every_service_runs_at_its_ceiling(overlay: str) -> None:
     manifests = render(overlay)
-    # Pool per pod as the code builds it (svledger.database), not as this test assumes.
+    # Pool per pod as the code builds it (svledger.database), not as this test assumes, and
+    # the asyncpg connections the event store keeps beside it.
     pool = cast(QueuePool, Database("postgresql+asyncpg://u:p@h/db").writer.sync_engine.pool)
-    per_pod = pool.size() + pool._max_overflow
+    per_pod = pool.size() + pool._max_overflow + Database.DRIVER_CONNECTIONS
     (cluster,) = of_kind(manifests, "Cluster")
     roles = {r["name"]: r["connectionLimit"] for r in cluster["spec"]["managed"]["roles"]}
     for service in SERVICES:

@@ -9,16 +9,27 @@ readers get their own pool and never wait for writers (WAL mode).
 
 from __future__ import annotations
 
+import asyncio
+import time
+from contextlib import AbstractAsyncContextManager
+from types import TracebackType
 from typing import Any
 
+import asyncpg
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool, PoolProxiedConnection
 
 
 class Database:
     """The engines a service writes and reads with."""
+
+    # On PostgreSQL at most POOL_SIZE + POOL_OVERFLOW + DRIVER_CONNECTIONS connections are open
+    # (deploy/ sizes each role's connection limit for that many per pod).
+    POOL_SIZE = 20
+    POOL_OVERFLOW = 10
+    DRIVER_CONNECTIONS = 10
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = make_url(url)
@@ -32,23 +43,119 @@ class Database:
             self.writer = create_async_engine(
                 url,
                 echo=echo,
-                pool_size=20,
-                max_overflow=20,
+                pool_size=self.POOL_SIZE,
+                max_overflow=self.POOL_OVERFLOW,
                 pool_recycle=1800,
                 pool_reset_on_return=None,  # every use is a begin() that commits or rolls back
             )
             self.reader = self.writer
+        self._drivers = (
+            _DriverConnections(self.writer, self.DRIVER_CONNECTIONS) if self.is_postgres else None
+        )
 
     @property
     def is_postgres(self) -> bool:
         """True on PostgreSQL, where commit order needs the visibility horizon."""
         return self.dialect == "postgresql"
 
+    def driver_connection(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
+        """An asyncpg connection outside any transaction, so each statement on it commits on
+        its own (PostgreSQL only).
+
+        For hot paths that are one statement (event-store appends and reads), where
+        SQLAlchemy's connection, transaction and pool checkout cost several times the
+        statement itself. The connections come from a small set of their own, beside the pool.
+        """
+        if self._drivers is None:
+            raise TypeError(f"driver connections are for PostgreSQL, not {self.dialect}")
+        return _DriverLease(self._drivers)
+
     async def dispose(self) -> None:
         """Close every pooled connection."""
+        if self._drivers is not None:
+            await self._drivers.close()
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
+
+
+class _DriverConnections:
+    """A few asyncpg connections kept out of SQLAlchemy's pool, lent one caller at a time.
+
+    Each is opened through the engine (so it gets the same connect arguments and JSON codecs)
+    and then detached from the pool. At most ``size`` exist; callers beyond that wait.
+    """
+
+    def __init__(self, engine: AsyncEngine, size: int, recycle_s: float = 1800) -> None:
+        self.engine = engine
+        self.slots = asyncio.Semaphore(size)
+        self.idle: list[tuple[asyncpg.Connection, float]] = []
+        self.recycle_s = recycle_s
+
+    async def open(self) -> tuple[asyncpg.Connection, float]:
+        """A new connection and when it was opened."""
+        fairy = await self.engine.raw_connection()
+        driver = _driver(fairy)
+        fairy.detach()
+        return driver, time.monotonic()
+
+    async def close(self) -> None:
+        """Close the idle connections."""
+        idle, self.idle = self.idle, []
+        for driver, _ in idle:
+            await driver.close()
+
+
+class _DriverLease:
+    """One use of a connection from :class:`_DriverConnections` (a class rather than a
+    generator-based context manager: this is on the path of every append)."""
+
+    __slots__ = ("_driver", "_opened", "_set")
+
+    def __init__(self, drivers: _DriverConnections) -> None:
+        self._set = drivers
+
+    async def __aenter__(self) -> asyncpg.Connection:
+        drivers = self._set
+        await drivers.slots.acquire()
+        try:
+            driver, opened = drivers.idle.pop() if drivers.idle else await drivers.open()
+            if time.monotonic() - opened > drivers.recycle_s:
+                driver.terminate()
+                driver, opened = await drivers.open()
+        except BaseException:
+            drivers.slots.release()
+            raise
+        self._driver, self._opened = driver, opened
+        return driver
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        driver = self._driver
+        # A statement the server refused leaves the connection sound; anything else (a lost
+        # connection, a task cancelled mid-statement) leaves it in a state nobody knows.
+        if exc is None or (isinstance(exc, asyncpg.PostgresError) and not driver.is_closed()):
+            self._set.idle.append((driver, self._opened))
+        else:
+            driver.terminate()
+        self._set.slots.release()
+
+
+async def driver_of(conn: AsyncConnection) -> asyncpg.Connection:
+    """The asyncpg connection under a SQLAlchemy connection on PostgreSQL; statements on it
+    run in the connection's transaction once SQLAlchemy has begun it."""
+    return _driver(await conn.get_raw_connection())
+
+
+def _driver(connection: PoolProxiedConnection) -> asyncpg.Connection:
+    driver = connection.driver_connection
+    if not isinstance(driver, asyncpg.Connection):
+        raise TypeError(f"expected an asyncpg connection, got {type(driver).__name__}")
+    return driver
 
 
 def _sqlite_engine(url: str, *, echo: bool, immediate: bool) -> AsyncEngine:
