@@ -9,6 +9,7 @@ from svledger.clock import Clock, system_clock
 from svledger.eventstore import EventStore
 from svledger.settings import ServiceSettings
 
+from measurement.adapters.projections import WEBHOOKS_QUEUED
 from measurement.adapters.read_models import open_alerts_metrics
 from measurement.adapters.webhook_secrets import SecretBox
 from measurement.adapters.webhook_targets import WebhookTargets
@@ -83,7 +84,10 @@ def bootstrap(settings: ServiceSettings | None = None, clock: Clock = system_clo
         )
     if settings.run_webhooks:
         wake = asyncio.Event()
-        runtime.store.on_commit(wake.set)
+        # Woken by commits that queued deliveries, not by every commit: a pass reads the
+        # database, and under load nearly every moment has a commit. Deliveries queued by
+        # another replica, and retries, are found by the poll.
+        runtime.store.on_commit(wake.set, signal=WEBHOOKS_QUEUED)
         runtime.periodic.append(
             Periodic("webhooks", service.webhooks.deliver_due, settings.webhook_poll_s, wake)
         )

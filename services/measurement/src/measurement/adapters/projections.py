@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, Table, select, update
+from sqlalchemy import Row, Table, Update, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from svledger.columns import upsert, upsert_many
 from svledger.envelope import EventEnvelope
@@ -30,6 +30,10 @@ from measurement.domain import schedule as sc
 from measurement.domain.webhooks import PENDING, SUBSCRIBABLE, payload
 
 Projector = Callable[[AsyncConnection, EventEnvelope], Awaitable[None]]
+
+# Raised on a transaction that queued webhook deliveries: once it commits, the dispatcher
+# can send them at once rather than at its next poll.
+WEBHOOKS_QUEUED = "measurement:webhooks-queued"
 
 
 async def project(tx: StoreTransaction, envelope: EventEnvelope, now: datetime) -> None:
@@ -103,16 +107,43 @@ async def _schedule_closed(conn: AsyncConnection, event: EventEnvelope) -> None:
         )
 
 
+# Projections run for every event: their statements are built once per set of columns set,
+# so SQLAlchemy neither rebuilds them nor recomputes their cache keys on each event.
+_period_updates: dict[frozenset[str], Update] = {}
+_alert_updates: dict[frozenset[str], Update] = {}
+
+
+def _period_update(columns: frozenset[str]) -> Update:
+    statement = _period_updates.get(columns)
+    if statement is None:
+        statement = _period_updates[columns] = (
+            update(schedule_periods)
+            .where(
+                schedule_periods.c.contract_id == bindparam("where_contract_id"),
+                schedule_periods.c.period == bindparam("where_period"),
+            )
+            .values({c: bindparam(c) for c in sorted(columns)})
+        )
+    return statement
+
+
+def _alert_update(columns: frozenset[str]) -> Update:
+    statement = _alert_updates.get(columns)
+    if statement is None:
+        statement = _alert_updates[columns] = (
+            update(alerts)
+            .where(alerts.c.alert_id == bindparam("where_alert_id"))
+            .values({c: bindparam(c) for c in sorted(columns)})
+        )
+    return statement
+
+
 async def _update_period(
     conn: AsyncConnection, data: dict[str, Any], values: dict[str, Any]
 ) -> None:
     await conn.execute(
-        update(schedule_periods)
-        .where(
-            schedule_periods.c.contract_id == data["contract_id"],
-            schedule_periods.c.period == data["period"],
-        )
-        .values(**values)
+        _period_update(frozenset(values)),
+        {"where_contract_id": data["contract_id"], "where_period": data["period"], **values},
     )
 
 
@@ -159,7 +190,9 @@ async def _alert_changed(conn: AsyncConnection, event: EventEnvelope) -> None:
             resolved_on=date.fromisoformat(data["resolved_on"]),
             resolution=data["resolution"],
         )
-    await conn.execute(update(alerts).where(alerts.c.alert_id == data["alert_id"]).values(**values))
+    await conn.execute(
+        _alert_update(frozenset(values)), {"where_alert_id": data["alert_id"], **values}
+    )
 
 
 _PROJECTORS: dict[str, Projector] = {
@@ -178,27 +211,52 @@ _PROJECTORS: dict[str, Projector] = {
 }
 
 
+_ALERT_PARTIES = select(alerts.c.buyer, alerts.c.supplier).where(
+    alerts.c.alert_id == bindparam("alert_id")
+)
+_CONTRACT_PARTIES = (
+    select(schedule_periods.c.buyer, schedule_periods.c.supplier)
+    .where(schedule_periods.c.contract_id == bindparam("contract_id"))
+    .limit(1)
+)
+_ACTIVE_SUBSCRIPTIONS = select(webhook_subscriptions).where(
+    webhook_subscriptions.c.organisation.in_(bindparam("parties", expanding=True)),
+    webhook_subscriptions.c.active.is_(True),
+)
+
+
+def _both(buyer: str, supplier: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((buyer, supplier)))
+
+
+def known_contract_parties(
+    tx: StoreTransaction, contract_id: str, buyer: str, supplier: str
+) -> None:
+    """Tell this transaction's projections who a contract's parties are, when the caller has
+    the schedule in hand: its events then need no read to find whom to notify."""
+    tx.memo[("contract-parties", contract_id)] = _both(buyer, supplier)
+
+
+def known_alert_parties(tx: StoreTransaction, alert_id: str, buyer: str, supplier: str) -> None:
+    """As :func:`known_contract_parties`, for an alert the caller has loaded."""
+    tx.memo[("alert-parties", alert_id)] = _both(buyer, supplier)
+
+
 async def _parties(tx: StoreTransaction, event: EventEnvelope) -> tuple[str, ...]:
     """The organisations an event concerns: the contract's buyer and supplier (read once per
     contract and transaction when the event does not name them)."""
     data = event.data
     if "buyer" in data and "supplier" in data:
-        return tuple(dict.fromkeys((data["buyer"], data["supplier"])))
+        return _both(data["buyer"], data["supplier"])
     if event.aggregate == al.Alert.stream_prefix:
         key = ("alert-parties", data["alert_id"])
-        query = select(alerts.c.buyer, alerts.c.supplier).where(
-            alerts.c.alert_id == data["alert_id"]
-        )
+        query, params = _ALERT_PARTIES, {"alert_id": data["alert_id"]}
     else:
         key = ("contract-parties", data["contract_id"])
-        query = (
-            select(schedule_periods.c.buyer, schedule_periods.c.supplier)
-            .where(schedule_periods.c.contract_id == data["contract_id"])
-            .limit(1)
-        )
+        query, params = _CONTRACT_PARTIES, {"contract_id": data["contract_id"]}
     if key not in tx.memo:
-        row = (await tx.conn.execute(query)).first()
-        tx.memo[key] = () if row is None else tuple(dict.fromkeys((row.buyer, row.supplier)))
+        row = (await tx.conn.execute(query, params)).first()
+        tx.memo[key] = () if row is None else _both(row.buyer, row.supplier)
     parties: tuple[str, ...] = tx.memo[key]
     return parties
 
@@ -208,14 +266,8 @@ async def _subscriptions(tx: StoreTransaction, parties: tuple[str, ...]) -> list
     events for the same two organisations)."""
     key = ("webhook-subscriptions", parties)
     if key not in tx.memo:
-        tx.memo[key] = (
-            await tx.conn.execute(
-                select(webhook_subscriptions).where(
-                    webhook_subscriptions.c.organisation.in_(parties),
-                    webhook_subscriptions.c.active.is_(True),
-                )
-            )
-        ).all()
+        query = await tx.conn.execute(_ACTIVE_SUBSCRIPTIONS, {"parties": list(parties)})
+        tx.memo[key] = query.all()
     subscriptions: list[Row[Any]] = tx.memo[key]
     return subscriptions
 
@@ -260,6 +312,7 @@ async def _queue_webhooks(tx: StoreTransaction, event: EventEnvelope, now: datet
                 "delivered_at": None,
             },
         )
+        tx.signal(WEBHOOKS_QUEUED)
 
 
 async def _insert_ignoring_duplicates(

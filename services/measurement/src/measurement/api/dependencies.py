@@ -11,8 +11,8 @@ from svledger.web import require_roles
 from measurement.bootstrap import Measurement
 
 
-def get_service(request: Request) -> Measurement:
-    """The wired service held by the app."""
+async def get_service(request: Request) -> Measurement:
+    """The wired service held by the app (async: a plain function would run in a thread)."""
     service: Measurement = request.app.state.service
     return service
 

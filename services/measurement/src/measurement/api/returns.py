@@ -337,7 +337,10 @@ async def post_return(
         )
         return 201, {**ReturnReceiptOut.of(receipt), "_version": receipt.schedule_version}
 
-    request = {"contract_id": str(contract_id), **body.model_dump(mode="json")}
+    # The request is fingerprinted only to tell a retry from a reuse of an Idempotency-Key.
+    request = (
+        None if key is None else {"contract_id": str(contract_id), **body.model_dump(mode="json")}
+    )
     outcome = await service.runtime.idempotency.run(supplier.organisation, key, request, submit)
     version = outcome.body.pop("_version")
     return replayable(outcome, _receipt_headers(contract_id, outcome.body, version))

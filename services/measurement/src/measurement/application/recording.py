@@ -15,7 +15,7 @@ from svledger.envelope import EventEnvelope, Metadata, NewEvent
 from svledger.errors import PreconditionFailed
 from svledger.eventstore import StoreTransaction
 
-from measurement.adapters.projections import project
+from measurement.adapters.projections import known_alert_parties, project
 from measurement.domain.alert import Alert, AlertStatus, Resolution, ResolutionKind
 
 SERVICE_ACTOR = "measurement"
@@ -68,6 +68,9 @@ async def resolve_alerts(
         alert = Alert.rehydrate(await tx.load(stream))
         if alert is None or alert.status is AlertStatus.RESOLVED:
             continue
+        buyer, supplier = alert.data.get("buyer"), alert.data.get("supplier")
+        if isinstance(buyer, str) and isinstance(supplier, str):
+            known_alert_parties(tx, alert_id, buyer, supplier)
         event = alert.resolve(Resolution(kind), SERVICE_ACTOR, today, automatic=True)
         await record(tx, stream, alert.version, [event], metadata)
         resolved.append(alert_id)

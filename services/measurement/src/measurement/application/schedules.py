@@ -23,6 +23,7 @@ from svledger.eventstore import EventStore, StoreTransaction
 from svledger.quantities import figure
 
 from measurement.adapters import read_models
+from measurement.adapters.projections import known_contract_parties
 from measurement.application.recording import (
     SERVICE_ACTOR,
     raise_alerts,
@@ -52,6 +53,7 @@ async def apply_decision(
 
     ``decision.resolve`` is narrowed to the alerts that this call actually resolved.
     """
+    known_contract_parties(tx, schedule.contract_id, schedule.buyer, schedule.supplier)
     recorded = await record(
         tx, Schedule.stream_id(schedule.contract_id), expected, decision.schedule_events, metadata
     )
