@@ -339,9 +339,14 @@ async def follow(
     seen_alert: float | None = None if alerts else 0.0
     deadline = t0 + deadline_s
     while seen_period is None or seen_alert is None:
-        progress = await reporting.get(f"/contracts/{contract_id}/progress")
+        try:
+            progress: httpx.Response | None = await reporting.get(
+                f"/contracts/{contract_id}/progress"
+            )
+        except httpx.TransportError:  # a kept-alive connection closed under load: poll again
+            progress = None
         now = time.perf_counter() - t0
-        if progress.status_code == 200:
+        if progress is not None and progress.status_code == 200:
             body = progress.json()
             if seen_period is None and any(r["period"] == period for r in body["returns"]):
                 seen_period = now
