@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, suppress
 from types import TracebackType
 from typing import Any
 
@@ -86,11 +86,15 @@ class _DriverConnections:
     and then detached from the pool. At most ``size`` exist; callers beyond that wait.
     """
 
-    def __init__(self, engine: AsyncEngine, size: int, recycle_s: float = 1800) -> None:
+    def __init__(
+        self, engine: AsyncEngine, size: int, recycle_s: float = 1800, close_timeout_s: float = 5
+    ) -> None:
         self.engine = engine
         self.slots = asyncio.Semaphore(size)
         self.idle: list[tuple[asyncpg.Connection, float]] = []
         self.recycle_s = recycle_s
+        # How long a lease given up mid-statement waits for the server before dropping the socket.
+        self.close_timeout_s = close_timeout_s
 
     async def open(self) -> tuple[asyncpg.Connection, float]:
         """A new connection and when it was opened."""
@@ -140,9 +144,19 @@ class _DriverLease:
         # connection, a task cancelled mid-statement) leaves it in a state nobody knows.
         if exc is None or (isinstance(exc, asyncpg.PostgresError) and not driver.is_closed()):
             self._set.idle.append((driver, self._opened))
-        else:
-            driver.terminate()
-        self._set.slots.release()
+            self._set.slots.release()
+            return
+        # Closed gracefully, not terminated: dropping the socket of a cancelled statement leaves
+        # the server running it, so a cancelled append would commit after its caller had moved
+        # on, and the slot would be refilled while the old server process still counted
+        # against the connection limit. close() first waits for the server to answer asyncpg's
+        # cancel request. If close() fails it has terminated the connection instead, and the
+        # caller's own exception is the one to raise.
+        try:
+            with suppress(Exception):
+                await driver.close(timeout=self._set.close_timeout_s)
+        finally:
+            self._set.slots.release()
 
 
 async def driver_of(conn: AsyncConnection) -> asyncpg.Connection:
