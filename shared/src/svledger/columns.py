@@ -3,19 +3,28 @@
 Quantities stay exact: NUMERIC(18, 4) on PostgreSQL, text on SQLite, whose NUMERIC affinity
 would store them as floating point. Never compare or sum :class:`Quantity` columns in SQL on
 SQLite. Migrations spell the same shape as :data:`QUANTITY_DDL`.
+
+Consumers write a row per event, and a statement's round trip costs far more than its row.
+Inside :func:`write_behind` (a consumer's batch), upserts and other writes nobody reads the
+result of (:func:`execute_later`) are held back and sent together: a run of rows for the same
+statement goes in one ``executemany``. Any other statement on the
+connection sends them first, so the database sees the same writes in the same order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import ColumnElement, DateTime, Dialect, Executable, Numeric, String, Table
+from sqlalchemy import ColumnElement, DateTime, Dialect, Executable, Numeric, String, Table, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlalchemy.sql.elements import KeyedColumnElement
@@ -139,7 +148,7 @@ async def upsert(
     compiled once for every call instead of on each one: consumers write a row per event.
     """
     statement = _statement(conn, table, list(values), key=key, update=update, where=where)
-    await conn.execute(statement, dict(values))
+    await execute_later(conn, statement, [dict(values)])
 
 
 async def upsert_many(
@@ -155,4 +164,84 @@ async def upsert_many(
     if not rows:
         return
     statement = _statement(conn, table, list(rows[0]), key=key, update=update, where=where)
-    await conn.execute(statement, [dict(row) for row in rows])
+    await execute_later(conn, statement, [dict(row) for row in rows])
+
+
+async def execute_later(
+    conn: AsyncConnection, statement: Executable, rows: list[dict[str, Any]]
+) -> None:
+    """Execute a write whose result nobody reads, once for each of ``rows`` (its parameters):
+    now, or inside :func:`write_behind` with the next statement. Build ``statement`` once and
+    pass the same object each time, so that a run of calls goes as one ``executemany``."""
+    held = _held.get(conn.sync_connection) if conn.sync_connection is not None else None
+    if held is None:
+        await conn.execute(statement, rows[0] if len(rows) == 1 else rows)
+    else:
+        await held.add(conn, statement, rows)
+
+
+class _HeldWrites:
+    """The upserts held back on one connection: rows for one statement, in order."""
+
+    __slots__ = ("rows", "statement")
+
+    def __init__(self) -> None:
+        self.statement: Executable | None = None
+        self.rows: list[dict[str, Any]] = []
+
+    def take(self) -> tuple[Executable | None, list[dict[str, Any]]]:
+        """The held statement and its rows, leaving nothing held."""
+        taken = self.statement, self.rows
+        self.statement, self.rows = None, []
+        return taken
+
+    async def add(
+        self, conn: AsyncConnection, statement: Executable, rows: list[dict[str, Any]]
+    ) -> None:
+        """Hold ``rows`` for ``statement``; rows held for another statement are sent first."""
+        if self.statement is not None and statement is not self.statement:
+            await self.send(conn)
+        self.statement = statement
+        self.rows.extend(rows)
+
+    async def send(self, conn: AsyncConnection) -> None:
+        """Send what is held (executing anything else on ``conn`` does this too)."""
+        statement, rows = self.take()
+        if statement is not None:
+            await conn.execute(statement, rows)
+
+    def before_execute(self, conn: Connection, *_: Any) -> None:
+        """Send what is held before any other statement (SQLAlchemy's ``before_execute``).
+
+        The event store's own statements go round this (``exec_driver_sql``, the driver); they
+        touch only the event log, never a table a held upsert writes.
+        """
+        statement, rows = self.take()
+        if statement is not None:
+            conn.execute(statement, rows)
+
+
+_held: WeakKeyDictionary[Connection, _HeldWrites] = WeakKeyDictionary()
+
+
+@asynccontextmanager
+async def write_behind(conn: AsyncConnection) -> AsyncIterator[None]:
+    """Hold back :func:`upsert`, :func:`upsert_many` and :func:`execute_later` on ``conn``
+    until another statement runs or the block ends, sending a run of rows for one statement in
+    one ``executemany``.
+
+    A failing held upsert raises from the statement that sent it (or the end of the block),
+    still inside the transaction, so the transaction fails as it would have.
+    """
+    sync = conn.sync_connection
+    if sync is None or sync in _held:
+        yield
+        return
+    held = _held[sync] = _HeldWrites()
+    event.listen(sync, "before_execute", held.before_execute)
+    try:
+        yield
+        await held.send(conn)
+    finally:
+        event.remove(sync, "before_execute", held.before_execute)
+        del _held[sync]

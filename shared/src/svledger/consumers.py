@@ -26,6 +26,7 @@ from opentelemetry.trace import SpanKind
 from sqlalchemy import select, update
 
 from svledger.bus import OPS_SUBJECT_PREFIX, ConsumerSpec
+from svledger.columns import write_behind
 from svledger.envelope import EventEnvelope
 from svledger.eventstore import EventStore, StoreTransaction
 from svledger.schema import consumer_positions, dead_letters
@@ -75,14 +76,20 @@ async def apply_once(store: EventStore, consumer: Consumer, envelope: EventEnvel
 async def apply_batch(
     store: EventStore, consumer: Consumer, envelopes: Sequence[EventEnvelope]
 ) -> list[Outcome]:
-    """Apply several events in one transaction: all of them commit, or none does."""
+    """Apply several events in one transaction: all of them commit, or none does.
+
+    The handlers' upserts are held back and sent in runs (:func:`svledger.columns.write_behind`).
+    """
     async with store.transaction() as tx:
         positions = Positions(tx, consumer)
         await positions.load({e.stream_id for e in envelopes})
         outcomes = []
-        for envelope in envelopes:
-            with span(f"{consumer.name} {envelope.type}", envelope.metadata.traceparent, CONSUMER):
-                outcomes.append(await positions.apply(envelope))
+        async with write_behind(tx.conn):
+            for envelope in envelopes:
+                with span(
+                    f"{consumer.name} {envelope.type}", envelope.metadata.traceparent, CONSUMER
+                ):
+                    outcomes.append(await positions.apply(envelope))
         await positions.save()
         return outcomes
 

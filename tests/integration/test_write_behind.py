@@ -1,0 +1,137 @@
+"""Upserts held back in a consumer's batch: fewer round trips, the same rows, the same failures."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, event, select, update
+from sqlalchemy.exc import IntegrityError
+from svledger.columns import execute_later, upsert, upsert_many, write_behind
+from svledger.database import Database
+
+from tests.conftest import DatabaseFactory
+
+metadata = MetaData()
+things = Table(
+    "wb_things",
+    metadata,
+    Column("thing_id", String(20), primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("label", String(20), unique=True),
+)
+others = Table("wb_others", metadata, Column("other_id", String(20), primary_key=True))
+
+
+@pytest.fixture
+async def database(make_database: DatabaseFactory) -> AsyncIterator[Database]:
+    db = Database(await make_database("commitments"))
+    async with db.writer.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    yield db
+    await db.dispose()
+
+
+class Statements:
+    """Counts what reaches the database: statements, and the rows each carried."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, int]] = []
+
+    def __call__(
+        self, _conn: Any, _cursor: Any, sql: str, params: Any, _ctx: Any, many: bool
+    ) -> None:
+        self.sent.append((sql.split(maxsplit=1)[0].upper(), len(params) if many else 1))
+
+
+async def rows(database: Database) -> dict[str, tuple[int, str | None]]:
+    async with database.reader.connect() as conn:
+        found = await conn.execute(select(things.c.thing_id, things.c.n, things.c.label))
+        return {r.thing_id: (r.n, r.label) for r in found}
+
+
+async def test_a_run_of_upserts_reaches_the_database_as_one_statement(database: Database) -> None:
+    seen = Statements()
+    async with database.writer.begin() as conn:
+        event.listen(conn.sync_connection, "before_cursor_execute", seen)
+        async with write_behind(conn):
+            for i in range(50):
+                await upsert(conn, things, {"thing_id": f"t{i}", "n": i}, key=("thing_id",))
+            await upsert(conn, things, {"thing_id": "t7", "n": 700}, key=("thing_id",))
+            await upsert(conn, others, {"other_id": "o1"}, key=("other_id",))
+            await upsert_many(conn, others, [{"other_id": "o2"}], key=("other_id",))
+
+    assert seen.sent == [("INSERT", 51), ("INSERT", 2)]
+    found = await rows(database)
+    assert len(found) == 50
+    assert found["t7"] == (700, None)  # the later row of one key wins, as it would unbatched
+
+
+async def test_any_other_statement_sees_the_held_rows_in_order(database: Database) -> None:
+    async with database.writer.begin() as conn, write_behind(conn):
+        await upsert(conn, things, {"thing_id": "a", "n": 1}, key=("thing_id",))
+        await upsert(conn, things, {"thing_id": "b", "n": 1}, key=("thing_id",))
+        # A read in the same transaction finds what was held...
+        assert (
+            await conn.execute(select(things.c.n).where(things.c.thing_id == "a"))
+        ).scalar() == 1
+        # ...and a write after an upsert applies after it, and before the next one.
+        await conn.execute(update(things).where(things.c.thing_id == "b").values(n=things.c.n + 10))
+        await upsert(conn, things, {"thing_id": "b", "n": 5}, key=("thing_id",), update=())
+
+    assert await rows(database) == {"a": (1, None), "b": (11, None)}
+
+
+async def test_a_held_upsert_that_fails_fails_the_transaction_and_writes_nothing(
+    database: Database,
+) -> None:
+    async with database.writer.begin() as conn:
+        await upsert(conn, things, {"thing_id": "x", "n": 1, "label": "taken"}, key=("thing_id",))
+
+    async def clash() -> None:
+        async with database.writer.begin() as conn, write_behind(conn):
+            await upsert(conn, things, {"thing_id": "y", "n": 2}, key=("thing_id",))
+            # Clashes on the label, not the key: only the database can tell, when it is sent.
+            await upsert(
+                conn, things, {"thing_id": "z", "n": 3, "label": "taken"}, key=("thing_id",)
+            )
+
+    with pytest.raises(IntegrityError):
+        await clash()
+
+    assert await rows(database) == {"x": (1, "taken")}
+
+
+async def test_outside_the_block_upserts_are_sent_at_once(database: Database) -> None:
+    seen = Statements()
+    async with database.writer.begin() as conn:
+        event.listen(conn.sync_connection, "before_cursor_execute", seen)
+        async with write_behind(conn):
+            await upsert(conn, things, {"thing_id": "a", "n": 1}, key=("thing_id",))
+        assert seen.sent == [("INSERT", 1)]  # sent when the block ended
+        await upsert(conn, things, {"thing_id": "b", "n": 2}, key=("thing_id",))
+        assert seen.sent == [("INSERT", 1), ("INSERT", 1)]
+
+
+async def test_a_run_of_one_update_built_once_is_one_statement(database: Database) -> None:
+    async with database.writer.begin() as conn:
+        for i in range(5):
+            await upsert(conn, things, {"thing_id": f"t{i}", "n": 0}, key=("thing_id",))
+    bump = update(things).where(things.c.thing_id == bindparam("t")).values(n=bindparam("new_n"))
+    seen = Statements()
+    async with database.writer.begin() as conn:
+        event.listen(conn.sync_connection, "before_cursor_execute", seen)
+        async with write_behind(conn):
+            for i in range(5):
+                await execute_later(conn, bump, [{"t": f"t{i}", "new_n": i * 10}])
+            await execute_later(conn, bump, [{"t": "t1", "new_n": 11}])
+
+    assert seen.sent == [("UPDATE", 6)]
+    assert await rows(database) == {
+        "t0": (0, None),
+        "t1": (11, None),
+        "t2": (20, None),
+        "t3": (30, None),
+        "t4": (40, None),
+    }
