@@ -9,16 +9,16 @@ fills exist yet, and reports join them only when they are read.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, or_, select, update
+from sqlalchemy import ColumnElement, Update, and_, bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
-from svledger.columns import Proposed, upsert, upsert_many
+from svledger.columns import Proposed, execute_later, upsert, upsert_many
 from svledger.eventstore import StoreTransaction
 from svledger.periods import Quarter
 
@@ -182,18 +182,24 @@ async def _insert_targets(
         await conn.execute(obligation_targets.insert(), rows)
 
 
-async def refresh_delivered(conn: AsyncConnection, contract_id: str) -> None:
-    """Sum each obligation's lines of accepted returns, and of returns awaiting review, again.
+async def refresh_delivered(conn: AsyncConnection, contract_ids: Collection[str]) -> None:
+    """Sum each obligation's lines of accepted returns, and of returns awaiting review, again,
+    for every obligation of ``contract_ids``.
 
     Due whenever a return's lines or review change, and when the contract arrives (its
     returns may have come first): a running total that is recomputed, never added to, so a
-    replayed event leaves it as it was. Consumers ask for it once per contract at the end of
-    their transaction (:func:`delivered_changed`), however many
-    of the contract's events the transaction applied.
+    replayed event leaves it as it was. Consumers ask for it at the end of their transaction
+    (:func:`delivered_changed`), once for all the contracts whose events it applied.
     """
+    wanted = sorted(contract_ids)
     found = (
         await conn.execute(
-            select(return_lines.c.obligation_id, return_lines.c.quantity, returns.c.accepted)
+            select(
+                return_lines.c.contract_id,
+                return_lines.c.obligation_id,
+                return_lines.c.quantity,
+                returns.c.accepted,
+            )
             .join(
                 returns,
                 and_(
@@ -201,18 +207,19 @@ async def refresh_delivered(conn: AsyncConnection, contract_id: str) -> None:
                     returns.c.period == return_lines.c.period,
                 ),
             )
-            .where(return_lines.c.contract_id == contract_id)
+            .where(return_lines.c.contract_id.in_(wanted))
         )
     ).all()
-    ids = (
-        await conn.execute(
-            select(obligations.c.obligation_id).where(obligations.c.contract_id == contract_id)
+    ids = await conn.execute(
+        select(obligations.c.contract_id, obligations.c.obligation_id).where(
+            obligations.c.contract_id.in_(wanted)
         )
-    ).scalars()
-    totals = {str(i): [Decimal(0), Decimal(0)] for i in ids}
+    )
+    totals = {(str(c), str(o)): [Decimal(0), Decimal(0)] for c, o in ids}
     for line in found:
-        if line.obligation_id in totals:
-            totals[line.obligation_id][0 if line.accepted else 1] += line.quantity
+        total = totals.get((line.contract_id, line.obligation_id))
+        if total is not None:
+            total[0 if line.accepted else 1] += line.quantity
     if totals:
         await conn.execute(
             update(obligations)
@@ -222,16 +229,23 @@ async def refresh_delivered(conn: AsyncConnection, contract_id: str) -> None:
             )
             .values(delivered=bindparam("d"), awaiting_review=bindparam("a")),
             [
-                {"c": contract_id, "o": o, "d": delivered, "a": waiting}
-                for o, (delivered, waiting) in totals.items()
+                {"c": c, "o": o, "d": delivered, "a": waiting}
+                for (c, o), (delivered, waiting) in totals.items()
             ],
         )
 
 
+_DELIVERED = "reporting.delivered_changed"  # the contracts a transaction changed delivery on
+
+
 def delivered_changed(tx: StoreTransaction, contract_id: str) -> None:
     """Sum the contract's delivered and awaiting lines again before the transaction commits,
-    once however many of its events the transaction applies."""
-    tx.at_end(("delivered", contract_id), partial(refresh_delivered, tx.conn, contract_id))
+    with every other contract whose delivery its events changed, in one pass."""
+    changed: set[str] | None = tx.memo.get(_DELIVERED)
+    if changed is None:
+        tx.memo[_DELIVERED] = changed = set()
+        tx.at_end(_DELIVERED, partial(refresh_delivered, tx.conn, changed))
+    changed.add(contract_id)
 
 
 async def record_variation(
@@ -475,7 +489,18 @@ async def record_alert(conn: AsyncConnection, alert: Alert) -> None:
 
 async def record_alert_change(conn: AsyncConnection, alert_id: str, **values: Any) -> None:
     """An alert was acknowledged, escalated or resolved."""
-    await conn.execute(update(alerts).where(alerts.c.alert_id == alert_id).values(**values))
+    row = {"alert": alert_id} | {f"new_{c}": v for c, v in values.items()}
+    await execute_later(conn, _alert_change(tuple(values)), [row])
+
+
+@lru_cache(maxsize=16)
+def _alert_change(columns: tuple[str, ...]) -> Update:
+    """The update of an alert's ``columns``, built once per set of columns."""
+    return (
+        update(alerts)
+        .where(alerts.c.alert_id == bindparam("alert"))
+        .values({c: bindparam(f"new_{c}") for c in columns})
+    )
 
 
 @dataclass(frozen=True, slots=True)
