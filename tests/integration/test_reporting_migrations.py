@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -28,20 +28,29 @@ from svledger.migrate import alembic_config, upgrade
 
 from tests.harness import create_postgres_database, drop_postgres_database, postgres_admin_url
 
+UrlAt = Callable[[str], Awaitable[str]]
+
 
 @pytest.fixture
-async def url_at_0002(backend: str, tmp_path: Path) -> AsyncIterator[str]:
-    """An empty reporting database migrated only as far as revision 0002."""
+async def url_at(backend: str, tmp_path: Path) -> AsyncIterator[UrlAt]:
+    """Creates an empty reporting database migrated only as far as the given revision."""
+    made: list[str] = []
     admin = postgres_admin_url()
-    if backend == "postgresql":
-        assert admin is not None
-        url = await create_postgres_database(admin, "svl_test_reporting_migrations")
-    else:
-        url = f"sqlite+aiosqlite:///{tmp_path / 'reporting.db'}"
-    upgrade("reporting", url, "0002")
-    yield url
+
+    async def factory(revision: str) -> str:
+        if backend == "postgresql":
+            assert admin is not None
+            url = await create_postgres_database(admin, "svl_test_reporting_migrations")
+        else:
+            url = f"sqlite+aiosqlite:///{tmp_path / f'reporting-{revision}.db'}"
+        made.append(url)
+        upgrade("reporting", url, revision)
+        return url
+
+    yield factory
     if backend == "postgresql" and admin is not None:
-        await drop_postgres_database(admin, url)
+        for url in made:
+            await drop_postgres_database(admin, url)
 
 
 def overdue_return_raised(alert_id: str) -> EventEnvelope:
@@ -73,9 +82,10 @@ def overdue_return_raised(alert_id: str) -> EventEnvelope:
 
 
 async def test_existing_rows_survive_the_upgrade_and_alerts_without_an_obligation_apply(
-    url_at_0002: str,
+    url_at: UrlAt,
 ) -> None:
-    database = Database(url_at_0002)
+    url = await url_at("0002")
+    database = Database(url)
     try:
         async with database.writer.begin() as conn:
             await conn.execute(
@@ -102,7 +112,7 @@ async def test_existing_rows_survive_the_upgrade_and_alerts_without_an_obligatio
             )
         await database.dispose()
 
-        upgrade("reporting", url_at_0002)
+        upgrade("reporting", url)
         outcome = await apply_once(EventStore(database), ALERTS, overdue_return_raised("a1"))
 
         assert outcome is Outcome.APPLIED
@@ -121,14 +131,15 @@ async def test_existing_rows_survive_the_upgrade_and_alerts_without_an_obligatio
         await database.dispose()
 
 
-async def test_the_upgrade_can_be_undone(url_at_0002: str) -> None:
-    upgrade("reporting", url_at_0002)
-    database = Database(url_at_0002)
+async def test_the_upgrade_can_be_undone(url_at: UrlAt) -> None:
+    url = await url_at("0002")
+    upgrade("reporting", url)
+    database = Database(url)
     try:
         await apply_once(EventStore(database), ALERTS, overdue_return_raised("a1"))
         await database.dispose()
 
-        command.downgrade(alembic_config("reporting", url_at_0002), "0002")
+        command.downgrade(alembic_config("reporting", url), "0002")
 
         async with database.reader.connect() as conn:
             # The alert could not be kept under NOT NULL; nothing else stops the downgrade.
@@ -137,25 +148,11 @@ async def test_the_upgrade_can_be_undone(url_at_0002: str) -> None:
         await database.dispose()
 
 
-@pytest.fixture
-async def url_at_0003(backend: str, tmp_path: Path) -> AsyncIterator[str]:
-    """A reporting database migrated as far as revision 0003 (before the running totals)."""
-    admin = postgres_admin_url()
-    if backend == "postgresql":
-        assert admin is not None
-        url = await create_postgres_database(admin, "svl_test_reporting_migrations")
-    else:
-        url = f"sqlite+aiosqlite:///{tmp_path / 'reporting.db'}"
-    upgrade("reporting", url, "0003")
-    yield url
-    if backend == "postgresql" and admin is not None:
-        await drop_postgres_database(admin, url)
-
-
 async def test_the_running_totals_are_filled_in_for_rows_projected_before_them(
-    url_at_0003: str,
+    url_at: UrlAt,
 ) -> None:
-    database = Database(url_at_0003)
+    url = await url_at("0003")  # the last revision before the running totals
+    database = Database(url)
     try:
         async with database.writer.begin() as conn:
             await conn.execute(
@@ -218,7 +215,7 @@ async def test_the_running_totals_are_filled_in_for_rows_projected_before_them(
             )
         await database.dispose()
 
-        upgrade("reporting", url_at_0003)
+        upgrade("reporting", url)
 
         async with database.reader.connect() as conn:
             targets = (
@@ -234,7 +231,7 @@ async def test_the_running_totals_are_filled_in_for_rows_projected_before_them(
         ]
         assert totals == {"jobs": (Decimal("1.0001"), Decimal("3")), "weeks": (0, 0)}
 
-        command.downgrade(alembic_config("reporting", url_at_0003), "0003")
-        upgrade("reporting", url_at_0003)
+        command.downgrade(alembic_config("reporting", url), "0003")
+        upgrade("reporting", url)
     finally:
         await database.dispose()

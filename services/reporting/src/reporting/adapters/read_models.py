@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Date,
+    FromClause,
     Row,
     ScalarSelect,
     Table,
@@ -195,7 +196,7 @@ class ReadModels:
                 obligation_targets.c.due_on,
                 nothing.label("quantity"),
             )
-            .join(contracts, contracts.c.contract_id == obligation_targets.c.contract_id)
+            .select_from(_with_contract(obligation_targets))
             .where(scope),
             select(
                 return_lines.c.contract_id,
@@ -205,7 +206,7 @@ class ReadModels:
                 literal(None, Date()),
                 return_lines.c.quantity,
             )
-            .join(contracts, contracts.c.contract_id == return_lines.c.contract_id)
+            .select_from(_with_contract(return_lines))
             .where(scope),
         ).subquery("cells")
         rate = func.coalesce(obligations.c.proxy_gbp_per_unit, proxy_values.c.gbp_per_unit)
@@ -242,21 +243,9 @@ class ReadModels:
                 func.count(distinct(one)).filter(rate.is_not(None)).label("valued"),
             )
             .select_from(cells)
-            .join(
-                obligations,
-                and_(
-                    obligations.c.contract_id == cells.c.contract_id,
-                    obligations.c.obligation_id == cells.c.obligation_id,
-                ),
-            )
+            .join(obligations, _same_obligation(cells))
             .join(contracts, contracts.c.contract_id == cells.c.contract_id)
-            .outerjoin(
-                returns,
-                and_(
-                    returns.c.contract_id == cells.c.contract_id,
-                    returns.c.period == cells.c.period,
-                ),
-            )
+            .outerjoin(returns, _same_return(cells))
             .outerjoin(
                 proxy_values,
                 and_(
@@ -442,21 +431,7 @@ class ReadModels:
                         return_lines.c.quantity,
                         obligations.c.measure,
                     )
-                    .join(
-                        returns,
-                        and_(
-                            returns.c.contract_id == return_lines.c.contract_id,
-                            returns.c.period == return_lines.c.period,
-                        ),
-                    )
-                    .join(contracts, contracts.c.contract_id == return_lines.c.contract_id)
-                    .join(
-                        obligations,
-                        and_(
-                            obligations.c.contract_id == return_lines.c.contract_id,
-                            obligations.c.obligation_id == return_lines.c.obligation_id,
-                        ),
-                    )
+                    .select_from(_with_contract(return_lines, and_return=True, and_obligation=True))
                     .where(
                         contracts.c.supplier == organisation,
                         returns.c.accepted.is_(True),
@@ -506,11 +481,29 @@ def _of_obligations(kpis_only: bool) -> ColumnElement[bool]:
     return and_(known, obligations.c.is_kpi.is_(True)) if kpis_only else known
 
 
-def _same_obligation(table: Table) -> ColumnElement[bool]:
+def _same_obligation(rows: FromClause) -> ColumnElement[bool]:
     return and_(
-        obligations.c.contract_id == table.c.contract_id,
-        obligations.c.obligation_id == table.c.obligation_id,
+        obligations.c.contract_id == rows.c.contract_id,
+        obligations.c.obligation_id == rows.c.obligation_id,
     )
+
+
+def _same_return(rows: FromClause) -> ColumnElement[bool]:
+    return and_(returns.c.contract_id == rows.c.contract_id, returns.c.period == rows.c.period)
+
+
+def _with_contract(
+    rows: Table, *, and_return: bool = False, and_obligation: bool = False
+) -> FromClause:
+    """``rows`` joined to their contract, so that a scope on ``contracts`` picks them, and
+    (when asked) to their return for the same period and to their obligation."""
+    joined: FromClause = rows
+    if and_return:
+        joined = joined.join(returns, _same_return(rows))
+    joined = joined.join(contracts, contracts.c.contract_id == rows.c.contract_id)
+    if and_obligation:
+        joined = joined.join(obligations, _same_obligation(rows))
+    return joined
 
 
 async def _obligations(
@@ -519,7 +512,7 @@ async def _obligations(
     rows = (
         await conn.execute(
             select(*(obligations.c[name] for name in _OBLIGATION_FACTS))
-            .join(contracts, contracts.c.contract_id == obligations.c.contract_id)
+            .select_from(_with_contract(obligations))
             .where(scope, _of_obligations(kpis_only))
         )
     ).all()
@@ -531,8 +524,7 @@ async def _obligations(
                 obligation_targets.c.period,
                 obligation_targets.c.target,
             )
-            .join(contracts, contracts.c.contract_id == obligation_targets.c.contract_id)
-            .join(obligations, _same_obligation(obligation_targets))
+            .select_from(_with_contract(obligation_targets, and_obligation=True))
             .where(scope, _of_obligations(kpis_only))
         )
     ).all()
@@ -611,7 +603,7 @@ async def _obligation_totals(
                 _running_total(None).label("committed_all"),
                 _running_total(as_of).label("due_before"),
             )
-            .join(contracts, contracts.c.contract_id == obligations.c.contract_id)
+            .select_from(_with_contract(obligations))
             .where(scope, obligations.c.sequence.is_not(None))
         )
     ).all()
@@ -623,14 +615,7 @@ async def _obligation_totals(
                 obligation_targets.c.obligation_id,
                 obligation_targets.c.target,
             )
-            .join(
-                returns,
-                and_(
-                    returns.c.contract_id == obligation_targets.c.contract_id,
-                    returns.c.period == obligation_targets.c.period,
-                ),
-            )
-            .join(contracts, contracts.c.contract_id == obligation_targets.c.contract_id)
+            .select_from(_with_contract(obligation_targets, and_return=True))
             .where(scope, returns.c.accepted.is_(True), obligation_targets.c.due_on >= as_of)
         )
     ).all():
@@ -661,15 +646,7 @@ async def _lines(
                 return_lines.c.quantity,
                 returns.c.accepted,
             )
-            .join(
-                returns,
-                and_(
-                    returns.c.contract_id == return_lines.c.contract_id,
-                    returns.c.period == return_lines.c.period,
-                ),
-            )
-            .join(contracts, contracts.c.contract_id == return_lines.c.contract_id)
-            .join(obligations, _same_obligation(return_lines))
+            .select_from(_with_contract(return_lines, and_return=True, and_obligation=True))
             .where(scope, _of_obligations(kpis_only))
         )
     ).all()
