@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from svledger.errors import ValidationFailed
 
@@ -21,12 +22,12 @@ class Quarter:
     @classmethod
     def parse(cls, label: str, field: str = "period") -> Quarter:
         """Read ``YYYY-YY-QN``; a bad label is a validation error naming ``field``."""
-        match = _PERIOD.match(label)
-        if not match or int(match.group(2)) != (int(match.group(1)) + 1) % 100:
+        quarter = _parse(label)
+        if quarter is None:
             raise ValidationFailed(
                 f"'{label}' is not a financial-year quarter like 2026-27-Q1", field=field
             )
-        return cls(int(match.group(1)), int(match.group(3)))
+        return quarter
 
     @classmethod
     def containing(cls, day: date) -> Quarter:
@@ -58,10 +59,24 @@ class Quarter:
 
     def due(self, days_after_end: int = 30) -> date:
         """When a return for this quarter is due."""
-        return self.ends + timedelta(days=days_after_end)
+        return _due(self, days_after_end)
 
     def __str__(self) -> str:
         return self.label
+
+
+# Consumers parse the same few dozen labels, and ask the same due dates, for every event.
+@lru_cache(maxsize=4096)
+def _parse(label: str) -> Quarter | None:
+    match = _PERIOD.match(label)
+    if not match or int(match.group(2)) != (int(match.group(1)) + 1) % 100:
+        return None
+    return Quarter(int(match.group(1)), int(match.group(3)))
+
+
+@lru_cache(maxsize=4096)
+def _due(quarter: Quarter, days_after_end: int) -> date:
+    return quarter.ends + timedelta(days=days_after_end)
 
 
 def quarters_between(start: date, end: date) -> list[Quarter]:
