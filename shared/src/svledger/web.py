@@ -176,11 +176,20 @@ async def current_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The caller, from the bearer token; 401 when missing or invalid."""
+    """The caller, from the bearer token; 401 when missing or invalid.
+
+    Verified once per request: the write limit and the route both ask.
+    """
     if credentials is None:
         raise Unauthorized("send a bearer token in the Authorization header")
-    verifier: TokenVerifier = request.app.state.verifier
-    return await verifier.verify(credentials.credentials)
+    known: Principal | None = request.scope.get(_PRINCIPAL)
+    if known is None:
+        verifier: TokenVerifier = request.app.state.verifier
+        known = request.scope[_PRINCIPAL] = await verifier.verify(credentials.credentials)
+    return known
+
+
+_PRINCIPAL = "svl.principal"  # the request's verified caller, in the ASGI scope
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
