@@ -147,6 +147,15 @@ class System:
             self.settings, subject=subject, organisation=organisation, roles=[role]
         )
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds used so far: each service, this process (the benchmark's clients), and
+        the whole machine (the rest is PostgreSQL, nats-server and anything else running)."""
+        used = {name: _cpu(psutil.Process(p.pid)) for name, p in self.processes.items()}
+        used["bench client"] = _cpu(psutil.Process())
+        machine = psutil.cpu_times()
+        used["machine"] = machine.user + machine.system + getattr(machine, "nice", 0.0)
+        return used
+
     def client(self, service: str, token: str, timeout_s: float = 30) -> httpx.AsyncClient:
         """An HTTP client for one service, as one organisation."""
         return httpx.AsyncClient(
@@ -155,6 +164,14 @@ class System:
             headers={"Authorization": f"Bearer {token}"},
             limits=httpx.Limits(max_connections=4, max_keepalive_connections=4),
         )
+
+
+def _cpu(process: psutil.Process) -> float:
+    try:
+        times = process.cpu_times()
+    except psutil.Error:
+        return 0.0
+    return float(times.user + times.system)
 
 
 class LocalSystem:
