@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import itertools
 import json
 import math
 import os
@@ -694,7 +695,7 @@ class Options:
     seconds: float
     clients: int
     expected_rate: float
-    e2e_rate: float
+    e2e_rates: list[float]
     e2e_seconds: float
     e2e_track_every: int
     scales: list[float]
@@ -722,7 +723,13 @@ def parse(argv: list[str] | None = None) -> Options:
         help="returns/s to seed ingest contracts for (300, quick 100); clients that use up "
         "their contracts stop early and are counted",
     )
-    parser.add_argument("--e2e-rate", type=float, help="offered returns/s (200, quick 50)")
+    parser.add_argument(
+        "--e2e-rate",
+        type=float,
+        nargs="+",
+        help="offered returns/s, one run each (200 100: the target's load, then one the machine "
+        "sustains; quick 50)",
+    )
     parser.add_argument("--e2e-seconds", type=float, help="offered load duration (30, quick 10)")
     parser.add_argument("--e2e-track-every", type=int, default=10, help="follow every n-th")
     parser.add_argument(
@@ -750,7 +757,7 @@ def parse(argv: list[str] | None = None) -> Options:
         seconds=a.seconds or (10 if q else 60),
         clients=a.clients,
         expected_rate=a.expected_rate or (100 if q else 300),
-        e2e_rate=a.e2e_rate or (50 if q else 200),
+        e2e_rates=a.e2e_rate or ([50] if q else [200, 100]),
         e2e_seconds=a.e2e_seconds or (10 if q else 30),
         e2e_track_every=a.e2e_track_every,
         scales=a.scales or ([0.01] if q else [0.01, 0.1]),
@@ -775,6 +782,36 @@ async def guarded(results: dict[str, Any], name: str, part: Awaitable[dict[str, 
         results[name] = {"error": f"{type(exc).__name__}: {exc}"}
     finally:
         results.setdefault("part_s", {})[name] = round(time.perf_counter() - started, 1)
+
+
+async def end_to_end_runs(
+    system: System,
+    opts: Options,
+    contracts: list[SeededContract],
+    counts: list[int],
+    results: dict[str, Any],
+) -> None:
+    """One end-to-end run per offered rate, each on contracts of its own; the first rate is
+    the headline (the target's), the others go beside it."""
+    runs: list[dict[str, Any]] = []
+    starts = itertools.accumulate([0, *counts])
+    for offered, start, count in zip(opts.e2e_rates, starts, counts, strict=False):
+        log(f"end to end: {offered}/s offered for {opts.e2e_seconds:.0f}s")
+        name = f"e2e at {offered:g}/s"
+        await guarded(
+            results,
+            name,
+            end_to_end(
+                system,
+                contracts[start : start + count],
+                offered_per_s=offered,
+                seconds=opts.e2e_seconds,
+                track_every=opts.e2e_track_every,
+                seed=opts.seed,
+            ),
+        )
+        runs.append(results.pop(name))
+    results["e2e"] = runs[0] | {"other_rates": runs[1:]}
 
 
 def deal(contracts: list[SeededContract], suppliers: list[str]) -> list[list[SeededContract]]:
@@ -824,11 +861,12 @@ async def run(opts: Options, results: dict[str, Any]) -> dict[str, Any]:
                 e2e_suppliers = [f"bench-e2e-{i:02d}" for i in range(16)]
                 # Enough contracts that one contract's next return comes 15 s after its last (a
                 # return on a schedule with one in flight would be refused with 409).
-                e2e_count = 16 + math.ceil(
-                    max(opts.e2e_rate * opts.e2e_seconds / len(PAST_PERIODS), opts.e2e_rate * 15)
-                )
+                e2e_counts = [
+                    16 + math.ceil(max(r * opts.e2e_seconds / len(PAST_PERIODS), r * 15))
+                    for r in opts.e2e_rates
+                ]
                 n_ingest = per_client * opts.clients if "ingest" in opts.parts else 0
-                n_e2e = e2e_count if "e2e" in opts.parts else 0
+                n_e2e = sum(e2e_counts) if "e2e" in opts.parts else 0
                 log(f"seeding {n_ingest} ingest and {n_e2e} end-to-end contracts (2 obligations)")
                 t0 = time.perf_counter()
                 ingest_contracts = await seed_contracts(
@@ -870,19 +908,7 @@ async def run(opts: Options, results: dict[str, Any]) -> dict[str, Any]:
                         ),
                     )
                 if "e2e" in opts.parts:
-                    log(f"end to end: {opts.e2e_rate}/s offered for {opts.e2e_seconds:.0f}s")
-                    await guarded(
-                        results,
-                        "e2e",
-                        end_to_end(
-                            system,
-                            e2e_contracts,
-                            offered_per_s=opts.e2e_rate,
-                            seconds=opts.e2e_seconds,
-                            track_every=opts.e2e_track_every,
-                            seed=opts.seed,
-                        ),
-                    )
+                    await end_to_end_runs(system, opts, e2e_contracts, e2e_counts, results)
             if "reports" in opts.parts:
                 await guarded(
                     results,
@@ -947,6 +973,22 @@ def _reference_rows(refs: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
+def _e2e_rows(headline: dict[str, Any]) -> list[tuple[str, str]]:
+    rows = []
+    for e in [headline, *headline.get("other_rates", [])]:
+        if "error" in e:
+            rows.append(("e2e FAILED", e["error"][:100]))
+            continue
+        for key in ("to_assessment", "to_alert_in_reporting", "to_read_model"):
+            rows.append(
+                (
+                    f"e2e {key} p50/p99 ms @{e['offered_per_s']:.0f}/s",
+                    f"{e[key]['p50_ms']}/{e[key]['p99_ms']} (n={e[key]['count']})",
+                )
+            )
+    return rows
+
+
 def table(results: dict[str, Any]) -> str:
     """The short table for stdout."""
     rows: list[tuple[str, str]] = [("backend", results.get("backend", "?"))]
@@ -963,14 +1005,7 @@ def table(results: dict[str, Any]) -> str:
         cpu = i.get("cpu_ms_per_return", {})
         rows += [(f"ingest CPU ms/return {name}", f"{ms}") for name, ms in cpu.items()]
     if "e2e" in results:
-        e = results["e2e"]
-        for key in ("to_assessment", "to_alert_in_reporting", "to_read_model"):
-            rows.append(
-                (
-                    f"e2e {key} p50/p99 ms @{e['offered_per_s']:.0f}/s",
-                    f"{e[key]['p50_ms']}/{e[key]['p99_ms']} (n={e[key]['count']})",
-                )
-            )
+        rows += _e2e_rows(results["e2e"])
     if "rebuild" in results:
         r = results["rebuild"]
         rows.append(("rebuild events/s", f"{r['events_per_s']:,.0f} ({r['events_seen']} events)"))
