@@ -1,11 +1,14 @@
 """The reference the issue asks for beside our own event store: the append rate of the
 best-known Python event-sourcing library (``eventsourcing``, "pyeventsourcing"), on the same
-database in the same run, one event per transaction from one thread, as its applications
-save an aggregate after each change."""
+database in the same run, one event per transaction, as its applications save an aggregate
+after each change: from one thread (the issue's figure), and from as many threads as our own
+store has writers, each with an aggregate of its own (like for like)."""
 
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -43,19 +46,32 @@ def environment(database_url: str, sqlite_path: Path | None = None) -> dict[str,
     }
 
 
-def appends(env: dict[str, str], seconds: float) -> tuple[int, float]:
-    """Save one new event of one aggregate per transaction for ``seconds``."""
-    app: Application[Any] = Application(env=env)
-    try:
+def appends(env: dict[str, str], seconds: float, writers: int = 1) -> tuple[int, float]:
+    """Save one new event of one aggregate per transaction for ``seconds``, from ``writers``
+    threads with an aggregate each and a connection each."""
+    pool = {"POSTGRES_POOL_SIZE": str(writers), "POSTGRES_MAX_OVERFLOW": "0"}
+    app: Application[Any] = Application(env=env | pool)
+    counts = [0] * writers
+    start = threading.Barrier(writers + 1)
+    deadline = [0.0]
+
+    def writer(w: int) -> None:
         meter = Meter()
         app.save(meter)
-        count = 0
-        started = time.perf_counter()
-        deadline = started + seconds
-        while time.perf_counter() < deadline:
+        start.wait()
+        while time.perf_counter() < deadline[0]:
             meter.measure(PAYLOAD)
             app.save(meter)
-            count += 1
-        return count, time.perf_counter() - started
+            counts[w] += 1
+
+    try:
+        with ThreadPoolExecutor(writers) as threads:
+            running = [threads.submit(writer, w) for w in range(writers)]
+            deadline[0] = time.perf_counter() + seconds
+            started = time.perf_counter()
+            start.wait()
+            for done in running:
+                done.result()
+        return sum(counts), time.perf_counter() - started
     finally:
         app.close()
