@@ -798,6 +798,42 @@ async def guarded(results: dict[str, Any], name: str, part: Awaitable[dict[str, 
         results.setdefault("part_s", {})[name] = round(time.perf_counter() - started, 1)
 
 
+BACKLOG_METRICS = (
+    "svl_relay_lag_events",
+    "svl_consumer_pending_messages",
+    "svl_consumer_unacked_messages",
+)
+
+
+async def backlog(system: System) -> float:
+    """Events not yet published or consumed anywhere, from each service's /metrics."""
+    total = 0.0
+    async with httpx.AsyncClient(timeout=30) as client:
+        for url in system.urls.values():
+            try:
+                text = (await client.get(f"{url}/metrics")).text
+            except httpx.TransportError:
+                return math.inf
+            for line in text.splitlines():
+                if line.startswith(BACKLOG_METRICS):
+                    total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+async def quiesce(system: System, timeout_s: float = 300) -> float:
+    """Wait until every relay and consumer has caught up, so a part starts without the
+    backlog another left; how long that took."""
+    started = time.perf_counter()
+    await poll(
+        functools.partial(backlog, system),
+        lambda left: left == 0,
+        timeout_s=timeout_s,
+        what="the services to catch up (relay lag, pending and unacknowledged messages)",
+        interval_s=0.5,
+    )
+    return round(time.perf_counter() - started, 2)
+
+
 async def end_to_end_runs(
     system: System,
     opts: Options,
@@ -810,7 +846,8 @@ async def end_to_end_runs(
     runs: list[dict[str, Any]] = []
     starts = itertools.accumulate([0, *counts])
     for offered, start, count in zip(opts.e2e_rates, starts, counts, strict=False):
-        log(f"end to end: {offered}/s offered for {opts.e2e_seconds:.0f}s")
+        waited = await quiesce(system)
+        log(f"end to end: {offered}/s offered for {opts.e2e_seconds:.0f}s (after {waited}s)")
         name = f"e2e at {offered:g}/s"
         await guarded(
             results,
@@ -824,7 +861,7 @@ async def end_to_end_runs(
                 seed=opts.seed,
             ),
         )
-        runs.append(results.pop(name))
+        runs.append(results.pop(name) | {"waited_for_quiet_s": waited})
     results["e2e"] = {"runs": runs}
 
 
