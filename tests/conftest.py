@@ -14,6 +14,8 @@ import httpx
 import pytest
 from svledger.auth import issue_dev_token
 from svledger.clock import Clock, system_clock
+from svledger.database import Database
+from svledger.eventstore import EventStore
 from svledger.migrate import upgrade
 from svledger.settings import ServiceSettings
 
@@ -44,6 +46,13 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+# For behaviour only PostgreSQL has (driver connections, a connection ceiling): such a test runs
+# on PostgreSQL alone rather than being collected on SQLite and skipped there.
+POSTGRES_ONLY = pytest.mark.parametrize(
+    "backend", [b for b in BACKENDS if b == "postgresql"], indirect=True
+)
+
+
 @pytest.fixture
 async def make_database(backend: str, tmp_path: Path) -> AsyncIterator[DatabaseFactory]:
     """Creates an empty, migrated database for a service on the current backend."""
@@ -64,6 +73,14 @@ async def make_database(backend: str, tmp_path: Path) -> AsyncIterator[DatabaseF
     if backend == "postgresql" and admin is not None:
         for url in made:
             await drop_postgres_database(admin, url)
+
+
+@pytest.fixture
+async def store(make_database: DatabaseFactory) -> AsyncIterator[EventStore]:
+    """An event store on a new commitments database, on the current backend."""
+    database = Database(await make_database("commitments"))
+    yield EventStore(database)
+    await database.dispose()
 
 
 @pytest.fixture

@@ -17,8 +17,17 @@ from typing import TypeVar
 
 import asyncpg
 from sqlalchemy.engine import make_url
+from svledger.envelope import Metadata, NewEvent
 
 T = TypeVar("T")
+
+# Who appends in the event-store tests, and what.
+ACTOR = Metadata(actor="tester", organisation="org-a", correlation_id="c-1")
+
+
+def happened(n: int) -> list[NewEvent]:
+    """``n`` events of one type, numbered."""
+    return [NewEvent("Happened", {"n": i}) for i in range(n)]
 
 
 def free_port() -> int:
@@ -78,7 +87,7 @@ class NatsServer:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
                     return
             except OSError:
-                time.sleep(0.05)
+                time.sleep(0.05)  # poll interval, bounded by the deadline
         raise RuntimeError("nats-server did not start listening in time")
 
     def kill(self) -> None:

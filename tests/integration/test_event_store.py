@@ -5,28 +5,15 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from svledger.database import Database
-from svledger.envelope import Metadata, NewEvent
+from svledger.envelope import NewEvent
 from svledger.errors import ConcurrencyError
 from svledger.eventstore import Cursor, EventStore, Upcasters
 
 from tests.conftest import DatabaseFactory
-
-ACTOR = Metadata(actor="tester", organisation="org-a", correlation_id="c-1")
-
-
-@pytest.fixture
-async def store(make_database: DatabaseFactory) -> AsyncIterator[EventStore]:
-    database = Database(await make_database("commitments"))
-    yield EventStore(database)
-    await database.dispose()
-
-
-def happened(n: int) -> list[NewEvent]:
-    return [NewEvent("Happened", {"n": i}) for i in range(n)]
+from tests.harness import ACTOR, happened
 
 
 async def test_appended_events_load_back_in_version_order_with_metadata(store: EventStore) -> None:

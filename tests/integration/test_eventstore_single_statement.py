@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from functools import partial
 
@@ -15,25 +14,12 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 from svledger.database import Database
-from svledger.envelope import Metadata, NewEvent
+from svledger.envelope import NewEvent
 from svledger.errors import ConcurrencyError
 from svledger.eventstore import Cursor, EventStore
 
-from tests.conftest import DatabaseFactory
-from tests.harness import eventually
-
-ACTOR = Metadata(actor="tester", organisation="org-a", correlation_id="c-1")
-
-
-@pytest.fixture
-async def store(make_database: DatabaseFactory) -> AsyncIterator[EventStore]:
-    database = Database(await make_database("commitments"))
-    yield EventStore(database)
-    await database.dispose()
-
-
-def happened(n: int) -> list[NewEvent]:
-    return [NewEvent("Happened", {"n": i}) for i in range(n)]
+from tests.conftest import POSTGRES_ONLY
+from tests.harness import ACTOR, eventually, happened
 
 
 class Abandoned(Exception):
@@ -179,10 +165,9 @@ async def test_a_cancelled_append_leaves_the_store_working(store: EventStore) ->
         await store.append(f"cancelled-{w}", len(versions), happened(1), ACTOR)
 
 
+@POSTGRES_ONLY
 async def test_many_writers_stay_within_the_connection_ceiling(store: EventStore) -> None:
     database = store.database
-    if not database.is_postgres:
-        pytest.skip("SQLite has one writer connection")
     ceiling = Database.POOL_SIZE + Database.POOL_OVERFLOW + Database.DRIVER_CONNECTIONS
     peak = 0
     done = asyncio.Event()
@@ -201,7 +186,7 @@ async def test_many_writers_stay_within_the_connection_ceiling(store: EventStore
                     database.url.database,
                 )
                 peak = max(peak, int(opened))
-                await asyncio.sleep(0.01)
+                await asyncio.sleep(0.01)  # sampling the count until the writers are done
         finally:
             await conn.close()
 
@@ -223,6 +208,7 @@ async def test_many_writers_stay_within_the_connection_ceiling(store: EventStore
     assert 0 < peak <= ceiling
 
 
+@POSTGRES_ONLY
 async def test_an_append_cancelled_mid_statement_is_settled_on_the_server_when_it_ends(
     store: EventStore,
 ) -> None:
@@ -230,8 +216,6 @@ async def test_an_append_cancelled_mid_statement_is_settled_on_the_server_when_i
     nothing commits behind the caller's back, and the server never holds more connections
     than the set's."""
     database = store.database
-    if not database.is_postgres:
-        pytest.skip("driver connections are PostgreSQL's")
     n = Database.DRIVER_CONNECTIONS
     admin = await _admin(database)
     try:
@@ -268,6 +252,7 @@ async def test_an_append_cancelled_mid_statement_is_settled_on_the_server_when_i
         await admin.close()
 
 
+@POSTGRES_ONLY
 async def test_appends_cancelled_at_any_point_give_back_every_driver_connection(
     store: EventStore,
 ) -> None:
@@ -276,8 +261,6 @@ async def test_appends_cancelled_at_any_point_give_back_every_driver_connection(
     set's connections can be leased at once, the server holds exactly those, and every stream
     can take its next version."""
     database = store.database
-    if not database.is_postgres:
-        pytest.skip("driver connections are PostgreSQL's")
     n = Database.DRIVER_CONNECTIONS
     rng = random.Random(20_260_511)  # fixed points to cancel at; the interleavings still vary
 

@@ -15,13 +15,11 @@ from nats.js import JetStreamContext
 from sqlalchemy import select
 from svledger.bus import ConsumerSpec, connect, provision, service_stream
 from svledger.consumers import Consumer, ConsumerRunner, Outcome, apply_batch, apply_once
-from svledger.database import Database
 from svledger.envelope import EventEnvelope, Metadata, NewEvent
 from svledger.eventstore import EventStore, StoreTransaction
 from svledger.relay import Relay
 from svledger.schema import dead_letters
 
-from tests.conftest import DatabaseFactory
 from tests.harness import NatsServer, eventually
 
 ACTOR = Metadata(actor="tester", organisation="org-a")
@@ -40,13 +38,6 @@ async def bus(fresh_nats: NatsServer) -> AsyncIterator[Bus]:
     await provision(nc.jetstream())
     yield Bus(nc, nc.jetstream())
     await nc.close()
-
-
-@pytest.fixture
-async def store(make_database: DatabaseFactory) -> AsyncIterator[EventStore]:
-    database = Database(await make_database("commitments"))
-    yield EventStore(database)
-    await database.dispose()
 
 
 async def published(js: JetStreamContext) -> list[EventEnvelope]:

@@ -181,7 +181,7 @@ async def execute_later(
 
 
 class _HeldWrites:
-    """The upserts held back on one connection: rows for one statement, in order."""
+    """The writes held back on one connection: rows for one statement, in order."""
 
     __slots__ = ("rows", "statement")
 
