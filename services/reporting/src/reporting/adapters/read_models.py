@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import fields
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -281,7 +282,7 @@ class ReadModels:
             periods = (
                 await conn.execute(
                     select(schedule_periods)
-                    .join(contracts, contracts.c.contract_id == schedule_periods.c.contract_id)
+                    .select_from(_with_contract(schedule_periods))
                     .where(party_to(organisation))
                     .order_by(schedule_periods.c.contract_id, schedule_periods.c.period)
                 )
@@ -289,7 +290,7 @@ class ReadModels:
             came_in = (
                 await conn.execute(
                     select(returns)
-                    .join(contracts, contracts.c.contract_id == returns.c.contract_id)
+                    .select_from(_with_contract(returns))
                     .where(party_to(organisation))
                 )
             ).all()
@@ -323,21 +324,17 @@ class ReadModels:
             }
             came_in = (
                 await conn.execute(
-                    select(returns)
-                    .join(contracts, contracts.c.contract_id == returns.c.contract_id)
-                    .where(scope)
+                    select(returns).select_from(_with_contract(returns)).where(scope)
                 )
             ).all()
             lines = (
                 await conn.execute(
                     select(return_lines, obligations.c.measure)
-                    .join(contracts, contracts.c.contract_id == return_lines.c.contract_id)
-                    .outerjoin(
-                        obligations,
-                        and_(
-                            obligations.c.contract_id == return_lines.c.contract_id,
-                            obligations.c.obligation_id == return_lines.c.obligation_id,
-                        ),
+                    # outer: a line whose obligation is not known yet still tells its story
+                    .select_from(
+                        _with_contract(return_lines).outerjoin(
+                            obligations, _same_obligation(return_lines)
+                        )
                     )
                     .where(scope)
                 )
@@ -673,7 +670,7 @@ async def _open_alert_counts(conn: AsyncConnection, scope: ColumnElement[bool]) 
     rows = (
         await conn.execute(
             select(alerts.c.contract_id, func.count())
-            .join(contracts, contracts.c.contract_id == alerts.c.contract_id)
+            .select_from(_with_contract(alerts))
             .where(scope, alerts.c.status != AlertStatus.RESOLVED.value)
             .group_by(alerts.c.contract_id)
         )
@@ -730,21 +727,6 @@ async def _alerts(
     return [_alert(r) for r in (await conn.execute(query)).all()]
 
 
-def _awarded(r: Row[Any]) -> AwardedContract:
-    return AwardedContract(
-        contract_id=r.contract_id,
-        reference=r.reference,
-        title=r.title,
-        buyer=r.buyer,
-        supplier=r.supplier,
-        starts_on=r.starts_on,
-        ends_on=r.ends_on,
-        value_gbp=r.value_gbp,
-        framework_version=r.framework_version,
-        awarded_at=r.awarded_at,
-    )
-
-
 def _contract(r: Row[Any]) -> ContractFacts:
     return ContractFacts(
         contract_id=r.contract_id,
@@ -763,6 +745,12 @@ def _contract(r: Row[Any]) -> ContractFacts:
         tender_id=r.tender_id,
         places=tuple(r.places or ()),
     )
+
+
+def _awarded(r: Row[Any]) -> AwardedContract:
+    """The contract as awarded: its facts less how it ended."""
+    facts = _contract(r)
+    return AwardedContract(**{f.name: getattr(facts, f.name) for f in fields(AwardedContract)})
 
 
 def _alert(r: Row[Any]) -> Alert:
