@@ -304,10 +304,8 @@ async def ingest(
     started = time.perf_counter()
     await asyncio.gather(*(client_loop(cs) for cs in by_client))
     elapsed = time.perf_counter() - started
-    cpu1 = system.cpu_seconds()
+    spent = cpu_spent(system, cpu0)
     ok = len(latencies) - sum(errors.values())
-    spent = {name: cpu1[name] - cpu0[name] for name in cpu0}
-    spent["rest of the machine"] = spent.pop("machine") - sum(spent.values())
     return {
         "clients": len(by_client),
         "seconds": round(elapsed, 2),
@@ -319,10 +317,24 @@ async def ingest(
         "clients_out_of_work": exhausted,
         "latency": latency_summary(latencies),
         # Where each accepted return's CPU went: what limits the rate on a machine of 2 cores.
-        "cpu_ms_per_return": {k: round(1000 * v / max(ok, 1), 2) for k, v in spent.items()},
+        "cpu_ms_per_return": per_return(spent, ok),
         "bench_client_cpu_s": round(spent["bench client"], 2),
         "load_average": load_average(),
     }
+
+
+def cpu_spent(system: System, since: dict[str, float]) -> dict[str, float]:
+    """CPU seconds each process used since ``since`` (a :meth:`System.cpu_seconds`), and
+    what the rest of the machine (PostgreSQL, nats-server) used beside them."""
+    now = system.cpu_seconds()
+    spent = {name: now[name] - since[name] for name in since}
+    spent["rest of the machine"] = spent.pop("machine") - sum(spent.values())
+    return spent
+
+
+def per_return(spent: dict[str, float], returns: int) -> dict[str, float]:
+    """CPU milliseconds per return, by process."""
+    return {name: round(1000 * s / max(returns, 1), 2) for name, s in spent.items()}
 
 
 # --- (2) end to end ---------------------------------------------------------------------------
@@ -849,6 +861,7 @@ async def end_to_end_runs(
         waited = await quiesce(system)
         log(f"end to end: {offered}/s offered for {opts.e2e_seconds:.0f}s (after {waited}s)")
         name = f"e2e at {offered:g}/s"
+        cpu0 = system.cpu_seconds()
         await guarded(
             results,
             name,
@@ -861,7 +874,11 @@ async def end_to_end_runs(
                 seed=opts.seed,
             ),
         )
-        runs.append(results.pop(name) | {"waited_for_quiet_s": waited})
+        run = results.pop(name) | {"waited_for_quiet_s": waited}
+        # The run's whole cost: until every relay and consumer has carried its returns through.
+        run["caught_up_after_s"] = await quiesce(system)
+        run["cpu_ms_per_return"] = per_return(cpu_spent(system, cpu0), run.get("submitted", 0))
+        runs.append(run)
     results["e2e"] = {"runs": runs}
 
 
@@ -1040,6 +1057,10 @@ def _e2e_rows(e2e: dict[str, Any]) -> list[tuple[str, str]]:
                     f"{e[key]['p50_ms']}/{e[key]['p99_ms']} (n={e[key]['count']})",
                 )
             )
+        at = f"@{e['offered_per_s']:.0f}/s"
+        rows.append((f"e2e caught up s after the load {at}", f"{e['caught_up_after_s']}"))
+        cpu = e["cpu_ms_per_return"]
+        rows += [(f"e2e CPU ms/return {name} {at}", f"{ms}") for name, ms in cpu.items()]
     return rows
 
 
