@@ -94,6 +94,28 @@ async def test_a_relay_that_lost_its_checkpoint_republishes_without_duplicates(
     assert await stream_count(bus.js) == 5
 
 
+async def test_a_replica_taking_the_lease_over_goes_on_from_the_last_holders_checkpoint(
+    store: EventStore, bus: Bus
+) -> None:
+    first, second = Relay(store, bus.js, "commitments"), Relay(store, bus.js, "commitments")
+    await store.append("contract-1", 0, [NewEvent("Happened", {"n": i}) for i in range(2)], ACTOR)
+    assert await first.lease.acquire()
+    assert await eventually(first.publish_pending, what="the first holder publishing") == 2
+    await first.lease.release()
+
+    assert await second.lease.acquire()
+    await store.append("contract-1", 2, [NewEvent("Happened", {"n": i}) for i in (2, 3)], ACTOR)
+    assert await eventually(second.publish_pending, what="the second holder publishing") == 2
+    await second.lease.release()
+
+    assert await first.lease.acquire()
+    await store.append("contract-1", 4, [NewEvent("Happened", {"n": 4})], ACTOR)
+    # only the new event: the first holder reads the checkpoint the second one left
+    assert await eventually(first.publish_pending, what="the first holder again") == 1
+    assert (await first.status()).published == 5
+    assert [e.data["n"] for e in await published(bus.js)] == [0, 1, 2, 3, 4]
+
+
 async def test_relay_publishes_concurrent_writers_in_commit_order_skipping_nothing(
     store: EventStore, bus: Bus
 ) -> None:
@@ -254,6 +276,25 @@ async def test_runner_applies_out_of_order_and_duplicate_deliveries_exactly_once
     running.cancel()
     assert await store.count() == 3
     assert info.delivered.stream_seq == 5
+
+
+async def test_an_event_on_a_quiet_stream_is_applied_without_waiting_for_a_full_batch(
+    store: EventStore, bus: Bus
+) -> None:
+    consumer = counting_consumer("test-quiet")
+    await provision(bus.js, consumers=[consumer.spec])
+    # A fetch waits up to a minute for messages; each event must not wait that long for
+    # the other 99 of a batch that will never come.
+    runner = ConsumerRunner(store, bus.nc, consumer, fetch_timeout_s=60)
+    running = asyncio.create_task(runner.run())
+
+    for version in (1, 2):
+        await publish_envelope(bus.js, awarded("contract-4", version, version))
+        await eventually(
+            store.count, until=lambda n, v=version: n == v, timeout_s=10, what="the effect"
+        )
+    runner.stop()
+    running.cancel()
 
 
 async def test_a_poison_event_is_dead_lettered_and_signalled_after_bounded_attempts(

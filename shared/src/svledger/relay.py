@@ -45,6 +45,7 @@ class Lease:
         self.name = name
         self.ttl = ttl
         self.holder = holder or f"{uuid.uuid4()}"
+        self.term = 0  # moves each time the lease is taken or renewed in the database
         self._renew_after: datetime | None = None  # while held: when to renew it
 
     async def acquire(self) -> bool:
@@ -57,6 +58,7 @@ class Lease:
         if self._renew_after is not None and now < self._renew_after:
             return True
         self._renew_after = None
+        self.term += 1
         expires = now + self.ttl
         async with self.store.database.writer.begin() as conn:
             taken = await conn.execute(
@@ -114,6 +116,9 @@ class Relay:
         self.idle_poll_s = idle_poll_s
         self.ack_timeout_s = ack_timeout_s
         self.lease = Lease(store, self.name, lease_ttl)
+        # The checkpoint as this relay last saved it, and the lease term it was saved in:
+        # while the lease is held nobody else moves it, so it need not be read back.
+        self._saved: tuple[int, Cursor, int] | None = None
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         store.on_commit(self._wake.set)
@@ -142,6 +147,7 @@ class Relay:
             "published": published,
             "updated_at": self.store.clock(),
         }
+        self._saved = None
         async with self.store.database.writer.begin() as conn:
             result = await conn.execute(
                 update(relay_checkpoints)
@@ -150,6 +156,13 @@ class Relay:
             )
             if not result.rowcount:
                 await conn.execute(relay_checkpoints.insert().values(name=self.name, **values))
+        self._saved = (self.lease.term, cursor, published)
+
+    async def _resume(self) -> tuple[Cursor, int]:
+        """Where to publish from: the checkpoint saved in this lease term, else as stored."""
+        if self._saved is not None and self._saved[0] == self.lease.term:
+            return self._saved[1], self._saved[2]
+        return await self.checkpoint()
 
     async def publish_pending(self) -> int:
         """Publish everything committed since the checkpoint; return how many were sent.
@@ -158,9 +171,10 @@ class Relay:
         are awaited in order and the checkpoint moves to the last event of the unbroken
         acknowledged run. Whatever follows a failure is sent again on the next attempt
         (JetStream drops the copies that did arrive); its consumers put an event that arrives
-        ahead of its predecessor back until the predecessor has been applied.
+        ahead of its predecessor back until the predecessor has been applied. A page shorter
+        than a batch was the last: what commits later wakes the relay again.
         """
-        cursor, published = await self.checkpoint()
+        cursor, published = await self._resume()
         sent = 0
         while True:
             page = await self.store.read_committed(cursor, self.batch)
@@ -184,6 +198,8 @@ class Relay:
                 for _, ack in acks:
                     ack.cancel()
                 await self._save(cursor, published)
+            if len(page) < self.batch:
+                return sent
 
     async def run(self) -> None:
         """Publish until stopped; wait out NATS outages and lost leases without losing events."""
