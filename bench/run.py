@@ -729,6 +729,7 @@ class Options:
     return_periods: int
     reference_seconds: float
     sqlite: bool
+    keep: bool
     scheduler: bool
     seed: int
     out_dir: Path
@@ -774,6 +775,12 @@ def parse(argv: list[str] | None = None) -> Options:
         "in 2024, and it would raise an overdue alert for every past quarter of each)",
     )
     parser.add_argument("--sqlite", action="store_true", help="SQLite even if PostgreSQL answers")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the databases and the work directory (logs, nats-server's store) afterwards, "
+        "to look into a result; they are listed at the end",
+    )
     parser.add_argument("--seed", type=int, default=20261128)
     parser.add_argument("--out", type=Path, default=Path("bench-results"))
     a = parser.parse_args(argv)
@@ -791,6 +798,7 @@ def parse(argv: list[str] | None = None) -> Options:
         return_periods=min(a.return_periods, len(PAST_PERIODS)),
         reference_seconds=a.reference_seconds or (3 if q else 10),
         sqlite=a.sqlite,
+        keep=a.keep,
         scheduler=a.scheduler,
         seed=a.seed,
         out_dir=a.out,
@@ -908,7 +916,7 @@ async def run(opts: Options, results: dict[str, Any]) -> dict[str, Any]:
     env = {"SVL_WRITES_PER_MINUTE": "0", "SVL_WRITE_BURST": "1000000"}
     if not opts.scheduler:
         env["SVL_MEASUREMENT_RUN_SCHEDULER"] = "false"
-    local = LocalSystem(sqlite=opts.sqlite, env=env)
+    local = LocalSystem(sqlite=opts.sqlite, env=env, keep=opts.keep)
     try:
         async with local as system:
             results["backend"] = system.backend
@@ -995,9 +1003,19 @@ async def run(opts: Options, results: dict[str, Any]) -> dict[str, Any]:
     finally:
         if local.system.rss is not None:
             results["peak_rss_mb"] = local.system.rss.stop()
+    if opts.keep:
+        results["kept"] = kept(local.system)
     results["load_average_at_end"] = load_average()
     results["ratios"] = ratios(results)
     return results
+
+
+def kept(system: System) -> dict[str, Any]:
+    """Where the kept databases and work directory are (``--keep``), logged and for the JSON."""
+    log(f"kept: work dir {system.workdir}")
+    for name, url in system.database_urls.items():
+        log(f"kept: {name} database {url}")
+    return {"work_dir": str(system.workdir), "databases": system.database_urls}
 
 
 def ratios(results: dict[str, Any]) -> dict[str, float | None]:

@@ -177,9 +177,12 @@ def _cpu(process: psutil.Process) -> float:
 class LocalSystem:
     """``async with LocalSystem(...) as system``: start everything, stop everything after."""
 
-    def __init__(self, *, sqlite: bool = False, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, *, sqlite: bool = False, env: dict[str, str] | None = None, keep: bool = False
+    ) -> None:
         self.force_sqlite = sqlite
         self.extra_env = env or {}
+        self.keep = keep  # leave the databases and the work directory for a look afterwards
         self._tmp = tempfile.TemporaryDirectory(prefix="svl-bench-")
         self.system = System(backend="sqlite", workdir=Path(self._tmp.name))
 
@@ -304,8 +307,9 @@ class LocalSystem:
         if self.system.rss is not None:
             self.system.rss.stop()
         self.stop_processes()
+        if self.keep:
+            return
         try:
             await self.drop_databases()
         finally:
-            if os.environ.get("SVL_BENCH_KEEP") is None:
-                self._tmp.cleanup()
+            self._tmp.cleanup()
