@@ -20,6 +20,7 @@ from svledger.eventstore import EventStore, StoreTransaction
 from svledger.relay import Relay
 from svledger.schema import dead_letters
 
+from tests.conftest import POSTGRES_ONLY
 from tests.harness import NatsServer, eventually
 
 ACTOR = Metadata(actor="tester", organisation="org-a")
@@ -114,6 +115,25 @@ async def test_a_replica_taking_the_lease_over_goes_on_from_the_last_holders_che
     assert await eventually(first.publish_pending, what="the first holder again") == 1
     assert (await first.status()).published == 5
     assert [e.data["n"] for e in await published(bus.js)] == [0, 1, 2, 3, 4]
+
+
+@POSTGRES_ONLY
+async def test_relay_lag_counts_unpublished_events_whatever_order_positions_were_taken_in(
+    store: EventStore, bus: Bus
+) -> None:
+    relay = Relay(store, bus.js, "commitments")
+    async with store.transaction() as earlier:
+        await earlier.conn.exec_driver_sql("SELECT pg_current_xact_id()")  # its id, taken now
+        # a later transaction inserts first and commits, so it holds the lower position
+        await store.append("contract-b", 0, [NewEvent("Happened", {"n": 1})], ACTOR)
+        await earlier.append("contract-a", 0, [NewEvent("Happened", {"n": 2})], ACTOR)
+    assert (await relay.status()).behind == 2
+
+    await eventually(relay.publish_pending, until=lambda n: n == 2, what="both published")
+
+    # last in commit order is the later transaction's event, below the highest position
+    assert [e.data["n"] for e in await published(bus.js)] == [2, 1]
+    assert (await relay.status()).behind == 0
 
 
 async def test_relay_publishes_concurrent_writers_in_commit_order_skipping_nothing(

@@ -132,8 +132,8 @@ async def _lag() -> None:
             table.add_row(
                 "relay",
                 service,
-                str(total - status.published),
-                f"published {status.published} of {total}",
+                str(status.behind),
+                f"{total - status.behind} of {total} events published",
             )
             await database.dispose()
         for spec in _declared_consumers():

@@ -392,12 +392,19 @@ class EventStore:
                 yield self._envelope(row)
             after = int(rows[-1].position)
 
-    async def head(self) -> Cursor:
-        """The cursor of the newest event (committed or not) - for lag reports."""
-        query = select(events.c.txid, events.c.position).order_by(events.c.position.desc()).limit(1)
+    async def count_after(self, after: Cursor) -> int:
+        """How many committed events come after ``after`` in commit order: a relay's lag.
+
+        Not the difference of positions: positions are taken as events are inserted, so a
+        transaction that committed last may hold lower positions than one before it.
+        """
+        query = (
+            select(func.count())
+            .select_from(events)
+            .where(tuple_(events.c.txid, events.c.position) > tuple_(after.txid, after.position))
+        )
         async with self.database.reader.connect() as conn:
-            row = (await conn.execute(query)).first()
-        return Cursor(int(row.txid), int(row.position)) if row else Cursor()
+            return int((await conn.execute(query)).scalar_one())
 
     async def count(self) -> int:
         """How many events the store holds."""

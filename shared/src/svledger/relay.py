@@ -34,7 +34,7 @@ class RelayStatus:
 
     checkpoint: Cursor
     published: int
-    head: Cursor
+    behind: int  # events committed after the checkpoint, not yet published
 
 
 class Lease:
@@ -136,9 +136,9 @@ class Relay:
         return Cursor(int(row.txid), int(row.position)), int(row.published)
 
     async def status(self) -> RelayStatus:
-        """Checkpoint, total published and the store's head: their gap is the relay's lag."""
+        """Checkpoint, total published, and how many committed events are not yet published."""
         cursor, published = await self.checkpoint()
-        return RelayStatus(cursor, published, await self.store.head())
+        return RelayStatus(cursor, published, await self.store.count_after(cursor))
 
     async def _save(self, cursor: Cursor, published: int) -> None:
         values = {

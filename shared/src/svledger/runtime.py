@@ -124,8 +124,8 @@ class ServiceRuntime:
             status = await self.relay.status()
             gauge(
                 "svl_relay_lag_events",
-                "events committed but not yet published (store positions)",
-                [(f'service="{service}"', status.head.position - status.checkpoint.position)],
+                "events committed but not yet published",
+                [(f'service="{service}"', status.behind)],
             )
             gauge(
                 "svl_relay_published_events",
