@@ -17,8 +17,8 @@ from svledger.database import Database
 from svledger.eventstore import EventStore
 from svledger.rebuild import rebuild
 
-from tests.conftest import DatabaseFactory
-from tests.harness import NatsServer
+from tests.conftest import POSTGRES_ONLY, DatabaseFactory
+from tests.harness import NatsServer, eventually
 from tests.integration.test_reporting_portfolio import PRODUCER_OF, Scenario, consumer_for
 from tests.integration.test_reporting_projections import PRODUCERS, Contract
 
@@ -71,6 +71,24 @@ async def test_a_rebuild_replays_every_event_into_the_same_figures(
         jobs = next(o for o in progress.obligations if o.measure == "NT1")
         assert (str(jobs.committed_total), str(jobs.delivered_to_date)) == ("16.0000", "2.0000")
         assert [a.alert_id for a in progress.open_alerts] == [contract.alert_id]
+
+
+@POSTGRES_ONLY
+async def test_a_rebuild_leaves_the_planner_statistics_of_what_it_filled_fresh(
+    store: EventStore, js: JetStreamContext
+) -> None:
+    await publish(js, [Contract() for _ in range(3)])
+    await rebuild(store, js, CONSUMERS, READ_MODEL_TABLES)
+
+    async def analyzed() -> set[str]:
+        async with store.database.reader.connect() as conn:
+            rows = await conn.exec_driver_sql(
+                "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"
+            )
+            return {r.relname for r in rows}
+
+    wanted = {t.name for t in READ_MODEL_TABLES} | {"consumer_positions"}
+    await eventually(analyzed, until=lambda names: wanted <= names, what="every table analyzed")
 
 
 async def test_rebuilding_from_an_empty_log_leaves_empty_read_models(

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager, suppress
 from types import TracebackType
 from typing import Any
 
 import asyncpg
-from sqlalchemy import event
+from sqlalchemy import Table, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool, PoolProxiedConnection
@@ -69,6 +70,15 @@ class Database:
         if self._drivers is None:
             raise TypeError(f"driver connections are for PostgreSQL, not {self.dialect}")
         return _DriverLease(self._drivers)
+
+    async def analyze(self, tables: Sequence[Table]) -> None:
+        """Refresh the query planner's statistics of ``tables``: after they were emptied and
+        filled again at once (a rebuild), the planner would otherwise go on estimating from
+        what they held before, until autovacuum gets round to them."""
+        quote = self.writer.dialect.identifier_preparer.quote
+        async with self.writer.begin() as conn:
+            for table in tables:
+                await conn.exec_driver_sql(f"ANALYZE {quote(table.name)}")
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

@@ -130,7 +130,8 @@ async def rebuild(
     progress: Progress | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> RebuildReport:
-    """Reset the read models and replay every consumer from the start of its stream."""
+    """Reset the read models, replay every consumer from the start of its stream, and
+    refresh the planner's statistics of the tables it filled."""
     if on_total is not None:
         on_total(sum([await pending(js, c) for c in consumers]))
     await reset(store, consumers, tables)
@@ -138,4 +139,5 @@ async def rebuild(
     for consumer in consumers:
         s, a = await replay(store, js, consumer, progress=progress)
         seen, applied = seen + s, applied + a
+    await store.database.analyze([*tables, consumer_positions])
     return RebuildReport(len(consumers), seen, applied)
