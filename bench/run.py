@@ -697,8 +697,7 @@ async def fresh_statistics(system: System, services: tuple[str, ...]) -> None:
     for service in services:
         database = Database(system.database_urls[service])
         try:
-            async with database.writer.begin() as conn:
-                await conn.exec_driver_sql("ANALYZE")
+            await database.analyze()
         finally:
             await database.dispose()
 
@@ -1087,14 +1086,15 @@ def _e2e_rows(e2e: dict[str, Any]) -> list[tuple[str, str]]:
         if "error" in e:
             rows.append(("e2e FAILED", e["error"][:100]))
             continue
+        at = f"@{e['offered_per_s']:.0f}/s"
         for key in ("to_assessment", "to_alert_in_reporting", "to_read_model"):
+            latency = e[key]
             rows.append(
                 (
-                    f"e2e {key} p50/p99 ms @{e['offered_per_s']:.0f}/s",
-                    f"{e[key]['p50_ms']}/{e[key]['p99_ms']} (n={e[key]['count']})",
+                    f"e2e {key} p50/p99 ms {at}",
+                    f"{latency['p50_ms']}/{latency['p99_ms']} (n={latency['count']})",
                 )
             )
-        at = f"@{e['offered_per_s']:.0f}/s"
         rows.append((f"e2e caught up s after the load {at}", f"{e['caught_up_after_s']}"))
         cpu = e["cpu_ms_per_return"]
         rows += [(f"e2e CPU ms/return {name} {at}", f"{ms}") for name, ms in cpu.items()]

@@ -210,7 +210,7 @@ async def chaos(system: System, tally: Tally) -> None:
     The pauses are the fault schedule (how long each part stays down, how long the system runs
     between faults), not waits for an event.
     """
-    await asyncio.sleep(4)
+    await asyncio.sleep(4)  # the fault schedule: load runs 4 s before the first fault
     await outage("nats", system.nats.kill, lambda: asyncio.to_thread(system.nats.start), tally)
     await everything_ready(system)
     for service in ("measurement", "reporting"):

@@ -106,7 +106,8 @@ def test_ctrl_c_stops_the_services_then_nats_quietly(svl_run: Running) -> None:
 
 
 @pytest.mark.skipif(
-    not sys.platform.startswith("linux"), reason="ending with the parent is a Linux prctl"
+    not sys.platform.startswith("linux"),
+    reason="PR_SET_PDEATHSIG, which ends the children with svl run, is Linux-only",
 )
 def test_nothing_it_started_outlives_svl_run_killed_outright(svl_run: Running) -> None:
     svl_run.process.kill()  # SIGKILL: no chance to stop anything itself

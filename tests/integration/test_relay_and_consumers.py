@@ -15,15 +15,14 @@ from nats.js import JetStreamContext
 from sqlalchemy import select
 from svledger.bus import ConsumerSpec, connect, provision, service_stream
 from svledger.consumers import Consumer, ConsumerRunner, Outcome, apply_batch, apply_once
-from svledger.envelope import EventEnvelope, Metadata, NewEvent
+from svledger.envelope import EventEnvelope, NewEvent
 from svledger.eventstore import EventStore, StoreTransaction
 from svledger.relay import Relay
 from svledger.schema import dead_letters
 
 from tests.conftest import POSTGRES_ONLY
-from tests.harness import NatsServer, eventually
+from tests.harness import ACTOR, NatsServer, eventually
 
-ACTOR = Metadata(actor="tester", organisation="org-a")
 STREAM = service_stream("commitments").name
 
 

@@ -71,14 +71,16 @@ class Database:
             raise TypeError(f"driver connections are for PostgreSQL, not {self.dialect}")
         return _DriverLease(self._drivers)
 
-    async def analyze(self, tables: Sequence[Table]) -> None:
-        """Refresh the query planner's statistics of ``tables``: after they were emptied and
-        filled again at once (a rebuild), the planner would otherwise go on estimating from
-        what they held before, until autovacuum gets round to them."""
+    async def analyze(self, tables: Sequence[Table] = ()) -> None:
+        """Refresh the query planner's statistics of ``tables`` (of every table, given none):
+        after they were emptied and filled again at once (a rebuild, a bulk load), the planner
+        would otherwise go on estimating from what they held before, until autovacuum gets
+        round to them."""
         quote = self.writer.dialect.identifier_preparer.quote
+        statements = [f"ANALYZE {quote(t.name)}" for t in tables] or ["ANALYZE"]
         async with self.writer.begin() as conn:
-            for table in tables:
-                await conn.exec_driver_sql(f"ANALYZE {quote(table.name)}")
+            for statement in statements:
+                await conn.exec_driver_sql(statement)
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
