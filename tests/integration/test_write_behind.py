@@ -68,6 +68,30 @@ async def test_a_run_of_upserts_reaches_the_database_as_one_statement(database: 
     assert found["t7"] == (700, None)  # the later row of one key wins, as it would unbatched
 
 
+async def test_writes_to_two_tables_keep_a_run_each_and_each_table_its_order(
+    database: Database,
+) -> None:
+    bump = update(things).where(things.c.thing_id == bindparam("t")).values(n=bindparam("new_n"))
+    seen = Statements()
+    async with database.writer.begin() as conn:
+        event.listen(conn.sync_connection, "before_cursor_execute", seen)
+        async with write_behind(conn):
+            # One event's writes, as a projection makes them: a row in each of two tables.
+            for i in range(20):
+                await upsert(conn, things, {"thing_id": f"t{i}", "n": i}, key=("thing_id",))
+                await upsert(conn, others, {"other_id": f"o{i}"}, key=("other_id",))
+            # Another statement on the same table cuts its run; the other table's run goes on.
+            await execute_later(conn, bump, [{"t": "t3", "new_n": 300}])
+            await upsert(conn, others, {"other_id": "o20"}, key=("other_id",))
+            # A later upsert of t3 lands after the update, as it was made.
+            await upsert(conn, things, {"thing_id": "t3", "n": 3000}, key=("thing_id",))
+
+    assert sorted(seen.sent) == [("INSERT", 1), ("INSERT", 20), ("INSERT", 21), ("UPDATE", 1)]
+    assert (await rows(database))["t3"] == (3000, None)
+    async with database.reader.connect() as conn:
+        assert len((await conn.execute(select(others.c.other_id))).all()) == 21
+
+
 async def test_any_other_statement_sees_the_held_rows_in_order(database: Database) -> None:
     async with database.writer.begin() as conn, write_behind(conn):
         await upsert(conn, things, {"thing_id": "a", "n": 1}, key=("thing_id",))

@@ -7,8 +7,10 @@ SQLite. Migrations spell the same shape as :data:`QUANTITY_DDL`.
 Consumers write a row per event, and a statement's round trip costs far more than its row.
 Inside :func:`write_behind` (a consumer's batch), upserts and other writes nobody reads the
 result of (:func:`execute_later`) are held back and sent together: a run of rows for the same
-statement goes in one ``executemany``. Any other statement on the
-connection sends them first, so the database sees the same writes in the same order.
+statement goes in one ``executemany``. Runs are kept per table, so one event's writes to two
+tables do not cut each other's runs; each table still receives its writes in the order they
+were made. Any other statement on the connection sends everything held first, so whatever it
+reads or writes sees every earlier write.
 """
 
 from __future__ import annotations
@@ -172,7 +174,12 @@ async def execute_later(
 ) -> None:
     """Execute a write whose result nobody reads, once for each of ``rows`` (its parameters):
     now, or inside :func:`write_behind` with the next statement. Build ``statement`` once and
-    pass the same object each time, so that a run of calls goes as one ``executemany``."""
+    pass the same object each time, so that a run of calls goes as one ``executemany``.
+
+    Inside the block, a held write may be sent after later writes to *other* tables, never
+    after later writes to its own. So it must write one table and read no other: an insert,
+    upsert, update or delete whose conditions name only its table.
+    """
     held = _held.get(conn.sync_connection) if conn.sync_connection is not None else None
     if held is None:
         await conn.execute(statement, rows[0] if len(rows) == 1 else rows)
@@ -181,33 +188,46 @@ async def execute_later(
 
 
 class _HeldWrites:
-    """The writes held back on one connection: rows for one statement, in order."""
+    """The writes held back on one connection: per table, rows for one statement, in order."""
 
-    __slots__ = ("rows", "statement")
+    __slots__ = ("runs", "sending")
 
     def __init__(self) -> None:
-        self.statement: Executable | None = None
-        self.rows: list[dict[str, Any]] = []
+        # table (or, for a statement without one, the statement) -> (statement, rows)
+        self.runs: dict[Any, tuple[Executable, list[dict[str, Any]]]] = {}
+        self.sending = False  # a held run is on its way: the others stay held
 
-    def take(self) -> tuple[Executable | None, list[dict[str, Any]]]:
-        """The held statement and its rows, leaving nothing held."""
-        taken = self.statement, self.rows
-        self.statement, self.rows = None, []
+    def take(self) -> list[tuple[Executable, list[dict[str, Any]]]]:
+        """Every held run, in the order the runs began, leaving nothing held."""
+        taken = list(self.runs.values())
+        self.runs.clear()
         return taken
 
     async def add(
         self, conn: AsyncConnection, statement: Executable, rows: list[dict[str, Any]]
     ) -> None:
-        """Hold ``rows`` for ``statement``; rows held for another statement are sent first."""
-        if self.statement is not None and statement is not self.statement:
+        """Hold ``rows`` for ``statement``; rows held for another statement on the same table
+        are sent first (for a statement that names no table, everything held is)."""
+        table = getattr(statement, "table", None)
+        if table is None:
             await self.send(conn)
-        self.statement = statement
-        self.rows.extend(rows)
+            table = statement
+        run = self.runs.get(table)
+        if run is not None and run[0] is statement:
+            run[1].extend(rows)
+            return
+        if run is not None:
+            del self.runs[table]
+            self.sending = True
+            try:
+                await conn.execute(*run)
+            finally:
+                self.sending = False
+        self.runs[table] = (statement, list(rows))
 
     async def send(self, conn: AsyncConnection) -> None:
         """Send what is held (executing anything else on ``conn`` does this too)."""
-        statement, rows = self.take()
-        if statement is not None:
+        for statement, rows in self.take():
             await conn.execute(statement, rows)
 
     def before_execute(self, conn: Connection, *_: Any) -> None:
@@ -216,8 +236,9 @@ class _HeldWrites:
         The event store's own statements go round this (``exec_driver_sql``, the driver); they
         touch only the event log, never a table a held upsert writes.
         """
-        statement, rows = self.take()
-        if statement is not None:
+        if self.sending:
+            return
+        for statement, rows in self.take():
             conn.execute(statement, rows)
 
 

@@ -395,7 +395,12 @@ class ReturnVersion:
 
 
 async def record_return(conn: AsyncConnection, version: ReturnVersion) -> None:
-    """Show a return's newest version and its lines, keeping how its review stands."""
+    """Show a return's newest version and its lines, keeping how its review stands.
+
+    A first submission's lines are upserted: the period has no lines to replace, and a run of
+    first submissions goes to the database as one statement per table. A later version
+    replaces the lines of the one before.
+    """
     s = version.submitted
     first = version.revised_on is None
     values: dict[str, Any] = {
@@ -412,36 +417,39 @@ async def record_return(conn: AsyncConnection, version: ReturnVersion) -> None:
         "accepted_on": None,
         "narrative": version.narrative,
     }
+    lines = [{"contract_id": s.contract_id, "period": s.period, **line} for line in version.lines]
+    key = {"c": s.contract_id, "p": s.period}
     if first:
         await upsert(conn, returns, values, key=("contract_id", "period"))
-    else:
-        # An amendment goes back for review; a correction of an accepted return stays accepted.
-        await upsert(
-            conn,
-            returns,
-            values,
-            key=("contract_id", "period"),
-            update=("version", "revised_on", "narrative", "late"),
-        )
-        await conn.execute(
-            update(returns)
-            .where(
-                returns.c.contract_id == s.contract_id,
-                returns.c.period == s.period,
-                returns.c.accepted.is_(False),
-            )
-            .values(review="submitted")
-        )
-    await conn.execute(
-        delete(return_lines).where(
-            return_lines.c.contract_id == s.contract_id, return_lines.c.period == s.period
-        )
+        await upsert_many(conn, return_lines, lines, key=("contract_id", "period", "obligation_id"))
+        return
+    # An amendment goes back for review; a correction of an accepted return stays accepted.
+    await upsert(
+        conn,
+        returns,
+        values,
+        key=("contract_id", "period"),
+        update=("version", "revised_on", "narrative", "late"),
     )
-    if version.lines:
-        await conn.execute(
-            return_lines.insert(),
-            [{"contract_id": s.contract_id, "period": s.period, **line} for line in version.lines],
-        )
+    await execute_later(conn, _BACK_TO_REVIEW, [key])
+    await execute_later(conn, _DELETE_LINES, [key])
+    if lines:
+        await execute_later(conn, _INSERT_LINES, lines)
+
+
+_BACK_TO_REVIEW = (
+    update(returns)
+    .where(
+        returns.c.contract_id == bindparam("c"),
+        returns.c.period == bindparam("p"),
+        returns.c.accepted.is_(False),
+    )
+    .values(review="submitted")
+)
+_DELETE_LINES = delete(return_lines).where(
+    return_lines.c.contract_id == bindparam("c"), return_lines.c.period == bindparam("p")
+)
+_INSERT_LINES = return_lines.insert()
 
 
 async def record_review(
