@@ -9,7 +9,7 @@ them as text).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
-from svledger.columns import Proposed, upsert
+from svledger.columns import Proposed, upsert, upsert_many
 from svledger.database import Database
 
 from commitments.adapters.tables import (
@@ -240,26 +240,34 @@ async def record_alert_resolved(conn: AsyncConnection, alert_id: str, resolved_o
     )
 
 
-async def supplier_of_contract(conn: AsyncConnection, contract_id: str) -> str | None:
-    """The supplier of a contract on record, if it is."""
-    return await conn.scalar(
-        select(track_contracts.c.supplier).where(track_contracts.c.contract_id == contract_id)
+async def suppliers_of_contracts(
+    conn: AsyncConnection, contract_ids: Collection[str]
+) -> dict[str, str]:
+    """The supplier of each of ``contract_ids`` on record (those not on record are left out)."""
+    rows = await conn.execute(
+        select(track_contracts.c.contract_id, track_contracts.c.supplier).where(
+            track_contracts.c.contract_id.in_(sorted(contract_ids))
+        )
     )
+    return {str(r.contract_id): str(r.supplier) for r in rows}
 
 
-async def supplier_of_alert(conn: AsyncConnection, alert_id: str) -> str | None:
-    """The supplier an alert on record concerns, if it is on record."""
-    return await conn.scalar(
-        select(track_alerts.c.supplier).where(track_alerts.c.alert_id == alert_id)
+async def suppliers_of_alerts(conn: AsyncConnection, alert_ids: Collection[str]) -> dict[str, str]:
+    """The supplier each of ``alert_ids`` on record concerns (those not on record are left out)."""
+    rows = await conn.execute(
+        select(track_alerts.c.alert_id, track_alerts.c.supplier).where(
+            track_alerts.c.alert_id.in_(sorted(alert_ids))
+        )
     )
+    return {str(r.alert_id): str(r.supplier) for r in rows}
 
 
-async def record_as_of(conn: AsyncConnection, supplier: str, at: datetime) -> None:
-    """The supplier's record reflects an event recorded at ``at``; it keeps the newest."""
-    await upsert(
+async def record_as_of(conn: AsyncConnection, marks: Mapping[str, datetime]) -> None:
+    """Each supplier's record reflects an event recorded at its mark; it keeps the newest."""
+    await upsert_many(
         conn,
         track_suppliers,
-        {"supplier": supplier, "as_of": at},
+        [{"supplier": supplier, "as_of": at} for supplier, at in sorted(marks.items())],
         key=("supplier",),
         where=_newer_as_of,
     )

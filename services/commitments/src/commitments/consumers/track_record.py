@@ -3,14 +3,16 @@
 Two durable consumers on measurement's stream, one per aggregate subject, so each stream's
 versions arrive in order and each event takes effect once (the runner records the stream
 position in the same transaction as the effect). Every event applied, handled or not, moves the
-supplier's as-of mark to the event's recorded time: the record says how current it is.
+supplier's as-of mark to the event's recorded time: the record says how current it is. The
+marks are written once per transaction, for every supplier its events concerned.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from datetime import date
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
+from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -34,8 +36,8 @@ from commitments.adapters.track_records import (
     record_return,
     record_schedule,
     record_targets,
-    supplier_of_alert,
-    supplier_of_contract,
+    suppliers_of_alerts,
+    suppliers_of_contracts,
 )
 from commitments.consumers.event_data import (
     day,
@@ -58,7 +60,8 @@ ALERT_RAISED = "AlertRaised"
 ALERT_ACKNOWLEDGED = "AlertAcknowledged"
 ALERT_RESOLVED = "AlertResolved"
 
-SupplierOf = Callable[[AsyncConnection, Mapping[str, Any]], Awaitable[str | None]]
+# The supplier of each contract (or alert) on record, of those asked for.
+SuppliersOf = Callable[[AsyncConnection, Collection[str]], Awaitable[Mapping[str, str]]]
 
 
 async def schedule_opened(tx: StoreTransaction, event: EventEnvelope) -> None:
@@ -163,37 +166,59 @@ async def alert_resolved(tx: StoreTransaction, event: EventEnvelope) -> None:
     await record_alert_resolved(tx.conn, text(data, "alert_id"), resolved_on)
 
 
-async def _contracts_supplier(conn: AsyncConnection, data: Mapping[str, Any]) -> str | None:
-    return await supplier_of_contract(conn, text(data, "contract_id"))
+def _contract(data: Mapping[str, Any]) -> str:
+    return text(data, "contract_id")
 
 
-async def _alerts_supplier(conn: AsyncConnection, data: Mapping[str, Any]) -> str | None:
-    return await supplier_of_alert(conn, text(data, "alert_id"))
+def _alert(data: Mapping[str, Any]) -> str:
+    return text(data, "alert_id")
 
 
 class Marked(Mapping[str, Handler]):
-    """A consumer's handlers, each followed by moving the supplier's as-of mark.
+    """A consumer's handlers, each followed by noting the event for its supplier's as-of mark.
 
     The runner looks a handler up by event type and records an event without one as seen;
     this mapping answers for every type, so events without a projection still move the mark.
+    Before the transaction commits, the suppliers of what its events were about are looked up
+    at once, and each one's mark moves to the newest of their events.
     """
 
-    def __init__(self, handlers: Mapping[str, Handler], supplier_of: SupplierOf) -> None:
+    def __init__(
+        self,
+        handlers: Mapping[str, Handler],
+        about: Callable[[Mapping[str, Any]], str],
+        suppliers_of: SuppliersOf,
+    ) -> None:
         self._handlers = dict(handlers)
-        self._supplier_of = supplier_of
+        self._about = about
+        self._suppliers_of = suppliers_of
+        self._memo = object()  # this consumer's notes in a transaction's memo
 
     def __getitem__(self, event_type: str) -> Handler:
         project = self._handlers.get(event_type)
-        supplier_of = self._supplier_of
 
         async def handle(tx: StoreTransaction, event: EventEnvelope) -> None:
             if project is not None:
                 await project(tx, event)
-            supplier = await supplier_of(tx.conn, event.data)
-            if supplier is not None:
-                await record_as_of(tx.conn, supplier, event.recorded_at)
+            self._note(tx, self._about(event.data), event.recorded_at)
 
         return handle
+
+    def _note(self, tx: StoreTransaction, about: str, at: datetime) -> None:
+        noted: dict[str, datetime] | None = tx.memo.get(self._memo)
+        if noted is None:
+            tx.memo[self._memo] = noted = {}
+            tx.at_end(self._memo, partial(self._mark, tx.conn, noted))
+        if about not in noted or noted[about] < at:
+            noted[about] = at
+
+    async def _mark(self, conn: AsyncConnection, noted: Mapping[str, datetime]) -> None:
+        marks: dict[str, datetime] = {}
+        for about, supplier in (await self._suppliers_of(conn, noted)).items():
+            at = noted[about]
+            if supplier not in marks or marks[supplier] < at:
+                marks[supplier] = at
+        await record_as_of(conn, marks)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._handlers)
@@ -220,7 +245,8 @@ SCHEDULES = Consumer(
             RETURN_CORRECTED: return_version,
             RETURN_ACCEPTED: return_accepted,
         },
-        _contracts_supplier,
+        _contract,
+        suppliers_of_contracts,
     ),
 )
 
@@ -236,6 +262,7 @@ ALERTS = Consumer(
             ALERT_ACKNOWLEDGED: alert_acknowledged,
             ALERT_RESOLVED: alert_resolved,
         },
-        _alerts_supplier,
+        _alert,
+        suppliers_of_alerts,
     ),
 )
