@@ -14,7 +14,15 @@ from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 from sqlalchemy import select
 from svledger.bus import ConsumerSpec, connect, provision, service_stream
-from svledger.consumers import Consumer, ConsumerRunner, Outcome, apply_batch, apply_once
+from svledger.consumers import (
+    Consumer,
+    ConsumerRunner,
+    Handler,
+    Outcome,
+    PositionMoved,
+    apply_batch,
+    apply_once,
+)
 from svledger.envelope import EventEnvelope, NewEvent
 from svledger.eventstore import EventStore, StoreTransaction
 from svledger.relay import Relay
@@ -265,6 +273,41 @@ async def test_a_batch_moves_each_stream_once_and_replays_as_duplicates(store: E
     ]
     assert await apply_batch(store, consumer, batch[:3]) == [Outcome.DUPLICATE] * 3
     assert await apply_once(store, consumer, awarded("contract-1", 3, 5)) is Outcome.APPLIED
+    assert await store.count() == 4
+
+
+@POSTGRES_ONLY
+async def test_a_batch_whose_stream_another_replica_moved_first_applies_nothing(
+    store: EventStore,
+) -> None:
+    spec = counting_consumer("test-race").spec
+
+    def replica(tag: str) -> Handler:
+        async def count(tx: StoreTransaction, event: EventEnvelope) -> None:
+            stream = f"{tag}-{event.stream_id}-{event.stream_version}"
+            await tx.append(stream, 0, [NewEvent("Seen", {"n": event.data["n"]})], ACTOR)
+
+        return count
+
+    theirs = Consumer(spec, {"Happened": replica("theirs")})
+    ours = [awarded("contract-a", 2, 3), awarded("contract-b", 2, 4)]
+
+    async def count_then_lose_the_race(tx: StoreTransaction, event: EventEnvelope) -> None:
+        await replica("ours")(tx, event)
+        if event.data["n"] == 4:
+            # Meanwhile the other replica applies contract-a's version 2, and commits.
+            assert await apply_once(store, theirs, ours[0]) is Outcome.APPLIED
+
+    racing = Consumer(spec, {"Happened": count_then_lose_the_race})
+    first = [awarded("contract-a", 1, 1), awarded("contract-b", 1, 2)]
+    assert await apply_batch(store, theirs, first) == [Outcome.APPLIED] * 2
+
+    with pytest.raises(PositionMoved):
+        await apply_batch(store, racing, ours)
+
+    # Their effect stands; ours, on both streams, rolled back: b's version 2 is still to do.
+    assert await store.count() == 3
+    assert await apply_batch(store, theirs, ours) == [Outcome.DUPLICATE, Outcome.APPLIED]
     assert await store.count() == 4
 
 

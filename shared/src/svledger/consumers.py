@@ -23,7 +23,7 @@ from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from opentelemetry.trace import SpanKind
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from svledger.bus import OPS_SUBJECT_PREFIX, ConsumerSpec
 from svledger.columns import write_behind
@@ -158,23 +158,57 @@ class Positions:
                 consumer_positions.insert(),
                 [{"consumer": name, "stream_id": s, "version": v} for s, v in new],
             )
-        for stream_id, version in self._known.items():
-            before = self._stored[stream_id]
-            if before is None:
-                continue
-            moved = await self.tx.conn.execute(
-                update(consumer_positions)
-                .where(
-                    consumer_positions.c.consumer == name,
-                    consumer_positions.c.stream_id == stream_id,
-                    consumer_positions.c.version == before,
-                )
-                .values(version=version)
-            )
-            if moved.rowcount != 1:
-                raise PositionMoved(stream_id)
-            self._stored[stream_id] = version
+        moved = {
+            stream_id: (before, version)
+            for stream_id, version in self._known.items()
+            if (before := self._stored[stream_id]) is not None and before != version
+        }
+        if len(moved) > 1 and self.tx.conn.dialect.name == "postgresql":
+            await self._move_together(moved)
+        else:
+            for stream_id, (before, version) in moved.items():
+                await self._move(stream_id, before, version)
         self._stored.update(new)
+        self._stored.update({s: v for s, (_, v) in moved.items()})
+
+    async def _move(self, stream_id: str, before: int, version: int) -> None:
+        moved = await self.tx.conn.execute(
+            update(consumer_positions)
+            .where(
+                consumer_positions.c.consumer == self.consumer.name,
+                consumer_positions.c.stream_id == stream_id,
+                consumer_positions.c.version == before,
+            )
+            .values(version=version)
+        )
+        if moved.rowcount != 1:
+            raise PositionMoved(stream_id)
+
+    async def _move_together(self, moved: Mapping[str, tuple[int, int]]) -> None:
+        """Move several streams' positions in one statement (PostgreSQL), each only from the
+        version this transaction read; the streams it did not move say who moved first."""
+        streams = sorted(moved)
+        rows = await self.tx.conn.execute(
+            _MOVE_TOGETHER,
+            {
+                "consumer": self.consumer.name,
+                "streams": streams,
+                "befores": [moved[s][0] for s in streams],
+                "versions": [moved[s][1] for s in streams],
+            },
+        )
+        missed = set(streams) - set(rows.scalars())
+        if missed:
+            raise PositionMoved(min(missed))
+
+
+_MOVE_TOGETHER = text(
+    "UPDATE consumer_positions AS p SET version = m.version"
+    " FROM unnest(CAST(:streams AS VARCHAR[]), CAST(:befores AS INTEGER[]),"
+    " CAST(:versions AS INTEGER[])) AS m(stream_id, before, version)"
+    " WHERE p.consumer = :consumer AND p.stream_id = m.stream_id AND p.version = m.before"
+    " RETURNING p.stream_id"
+)
 
 
 class ConsumerRunner:
