@@ -13,11 +13,10 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
-from svledger.columns import Proposed, upsert, upsert_many
+from svledger.columns import Proposed, execute_later, upsert, upsert_many
 from svledger.database import Database
 
 from commitments.adapters.tables import (
@@ -164,34 +163,47 @@ async def record_cancelled(conn: AsyncConnection, contract_id: str, periods: Seq
 
 
 async def record_return(conn: AsyncConnection, version: ReturnVersion) -> None:
-    """A return's newest version: its lines replace the last version's; acceptance stands."""
-    where = (
-        track_periods.c.contract_id == version.contract_id,
-        track_periods.c.period == version.period,
-    )
-    values: dict[str, Any] = {"late": version.late}
+    """A return's newest version: its lines replace the last version's; acceptance stands.
+
+    A first submission's lines are upserted (the period has none to replace), so a run of
+    submissions goes to the database as one statement per table.
+    """
+    key = {"c": version.contract_id, "p": version.period}
+    lines = [
+        {
+            "contract_id": version.contract_id,
+            "period": version.period,
+            "obligation_id": obligation_id,
+            "quantity": quantity,
+        }
+        for obligation_id, quantity in sorted(version.lines.items())
+    ]
     if version.submitted_on is not None:
-        values["submitted_on"] = version.submitted_on
-    await conn.execute(update(track_periods).where(*where).values(**values))
-    await conn.execute(
-        delete(track_lines).where(
-            track_lines.c.contract_id == version.contract_id,
-            track_lines.c.period == version.period,
+        await execute_later(
+            conn, _SUBMITTED, [key | {"late": version.late, "on": version.submitted_on}]
         )
-    )
-    if version.lines:
-        await conn.execute(
-            track_lines.insert(),
-            [
-                {
-                    "contract_id": version.contract_id,
-                    "period": version.period,
-                    "obligation_id": obligation_id,
-                    "quantity": quantity,
-                }
-                for obligation_id, quantity in sorted(version.lines.items())
-            ],
-        )
+        await upsert_many(conn, track_lines, lines, key=("contract_id", "period", "obligation_id"))
+        return
+    await execute_later(conn, _REVISED, [key | {"late": version.late}])
+    await execute_later(conn, _DELETE_LINES, [key])
+    if lines:
+        await execute_later(conn, _INSERT_LINES, lines)
+
+
+_THE_PERIOD = (
+    track_periods.c.contract_id == bindparam("c"),
+    track_periods.c.period == bindparam("p"),
+)
+_SUBMITTED = (
+    update(track_periods)
+    .where(*_THE_PERIOD)
+    .values(late=bindparam("late"), submitted_on=bindparam("on"))
+)
+_REVISED = update(track_periods).where(*_THE_PERIOD).values(late=bindparam("late"))
+_DELETE_LINES = delete(track_lines).where(
+    track_lines.c.contract_id == bindparam("c"), track_lines.c.period == bindparam("p")
+)
+_INSERT_LINES = track_lines.insert()
 
 
 async def record_acceptance(conn: AsyncConnection, contract_id: str, period: str) -> None:
