@@ -122,16 +122,15 @@ async def record_contract(
         key=("contract_id", "obligation_id"),
         update=_COMMITMENT_COLUMNS,
     )
-    await conn.execute(
-        delete(obligation_targets).where(
-            obligation_targets.c.contract_id == contract.contract_id,
-            obligation_targets.c.obligation_id.in_([c.obligation_id for c in commitments]),
-        )
-    )
-    await _insert_targets(
+    # The award is its contract's first event: there are no targets before it to replace.
+    await upsert_many(
         conn,
-        [(c.contract_id, c.obligation_id, c.targets) for c in commitments],
-        contract.return_due_days,
+        obligation_targets,
+        _target_rows(
+            [(c.contract_id, c.obligation_id, c.targets) for c in commitments],
+            contract.return_due_days,
+        ),
+        key=("contract_id", "obligation_id", "period"),
     )
 
 
@@ -150,18 +149,17 @@ async def replace_targets(
             select(contracts.c.return_due_days).where(contracts.c.contract_id == contract_id)
         )
     ).scalar()
-    await _insert_targets(
-        conn,
+    rows = _target_rows(
         [(contract_id, obligation_id, targets)],
         DEFAULT_RETURN_DAYS if due_days is None else int(due_days),
     )
+    if rows:
+        await conn.execute(obligation_targets.insert(), rows)
 
 
-async def _insert_targets(
-    conn: AsyncConnection,
-    given: Sequence[tuple[str, str, Mapping[str, Decimal]]],
-    return_due_days: int,
-) -> None:
+def _target_rows(
+    given: Sequence[tuple[str, str, Mapping[str, Decimal]]], return_due_days: int
+) -> list[dict[str, Any]]:
     """Each quarter's target, its return's due day and the running total up to it."""
     rows = []
     for contract_id, obligation_id, targets in given:
@@ -178,8 +176,7 @@ async def _insert_targets(
                     "cumulative": running,
                 }
             )
-    if rows:
-        await conn.execute(obligation_targets.insert(), rows)
+    return rows
 
 
 async def refresh_delivered(conn: AsyncConnection, contract_ids: Collection[str]) -> None:
