@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -12,10 +14,15 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
+from svledger.bus import ConsumerSpec
 from svledger.clock import FixedClock
+from svledger.consumers import Consumer, Outcome, apply_batch
+from svledger.database import Database
+from svledger.envelope import EventEnvelope
+from svledger.eventstore import EventStore
 
-from tests.conftest import ClientFactory
-from tests.harness import NatsServer, eventually
+from tests.conftest import ClientFactory, DatabaseFactory
+from tests.harness import ACTOR, NatsServer, eventually
 from tests.integration.test_measurement_api import (
     BUYER,
     SUPPLIER,
@@ -95,6 +102,39 @@ async def test_a_submitted_return_is_one_trace_through_measurement_and_reporting
 
 async def _names(exporter: InMemorySpanExporter) -> set[str]:
     return {s.name for s in in_trace(exporter)}
+
+
+async def test_a_rebuild_replays_history_without_adding_to_its_traces(
+    make_database: DatabaseFactory, exporter: InMemorySpanExporter
+) -> None:
+    store = EventStore(Database(await make_database("reporting")))
+    consumer = Consumer(ConsumerSpec(name="test-traced", stream="S", subjects=("svl.t.>",)))
+
+    def delivered(stream_id: str) -> EventEnvelope:
+        return EventEnvelope(
+            event_id=uuid.uuid4(),
+            stream_id=stream_id,
+            stream_version=1,
+            type="Happened",
+            schema_version=1,
+            data={},
+            metadata=replace(ACTOR, traceparent=TRACEPARENT),
+            recorded_at=datetime.now(UTC),
+        )
+
+    def spans() -> int:
+        return sum(s.name == "test-traced Happened" for s in in_trace(exporter))
+
+    before = spans()
+    try:
+        live = await apply_batch(store, consumer, [delivered("live-1")])
+        after_live = spans()
+        replayed = await apply_batch(store, consumer, [delivered("old-1")], traced=False)
+    finally:
+        await store.database.dispose()
+
+    assert live == replayed == [Outcome.APPLIED]
+    assert (after_live, spans()) == (before + 1, before + 1)
 
 
 async def test_metrics_expose_relay_and_consumer_lag(

@@ -74,11 +74,17 @@ async def apply_once(store: EventStore, consumer: Consumer, envelope: EventEnvel
 
 
 async def apply_batch(
-    store: EventStore, consumer: Consumer, envelopes: Sequence[EventEnvelope]
+    store: EventStore,
+    consumer: Consumer,
+    envelopes: Sequence[EventEnvelope],
+    *,
+    traced: bool = True,
 ) -> list[Outcome]:
     """Apply several events in one transaction: all of them commit, or none does.
 
     The handlers' upserts are held back and sent in runs (:func:`svledger.columns.write_behind`).
+    Each event's handling is a span of the trace that caused it, unless not ``traced`` (a
+    rebuild replaying history is not part of those traces).
     """
     async with store.transaction() as tx:
         positions = Positions(tx, consumer)
@@ -86,6 +92,9 @@ async def apply_batch(
         outcomes = []
         async with write_behind(tx.conn):
             for envelope in envelopes:
+                if not traced:
+                    outcomes.append(await positions.apply(envelope))
+                    continue
                 with span(
                     f"{consumer.name} {envelope.type}", envelope.metadata.traceparent, CONSUMER
                 ):

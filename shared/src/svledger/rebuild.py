@@ -103,7 +103,7 @@ async def replay(
             envelopes = [await queue.get()]
             while len(envelopes) < batch and not queue.empty():
                 envelopes.append(queue.get_nowait())
-            outcomes = await apply_batch(store, consumer, envelopes)
+            outcomes = await apply_batch(store, consumer, envelopes, traced=False)
             early = [e for e, o in zip(envelopes, outcomes, strict=True) if o is Outcome.EARLY]
             if early:
                 raise RuntimeError(
