@@ -77,13 +77,16 @@ async def _proposals(
     """The best-fitting open asks on the alert's measure, as matches proposed by the system."""
     supplier = shortfall.supplier
     conn = tx.conn
-    taken = await asks_in_live_matches(conn, supplier)
+    if policy.proposals_per_alert <= 0:
+        return []
     asks = [
-        a
-        for a in await matchable_asks(conn, today, [shortfall.measure])
-        if a.ask_id not in taken and a.vcfse != supplier
+        a for a in await matchable_asks(conn, today, [shortfall.measure]) if a.vcfse != supplier
     ]
-    if not asks or policy.proposals_per_alert <= 0:
+    # Most shortfalls meet no open ask on their measure: then the supplier's matches are moot.
+    if asks:
+        taken = await asks_in_live_matches(conn, supplier)
+        asks = [a for a in asks if a.ask_id not in taken]
+    if not asks:
         return []
     found = await market(conn, today, supplier=supplier)
     # The alert's own shortfall is recorded after the proposals; weigh it already.
