@@ -22,6 +22,8 @@ things = Table(
     Column("label", String(20), unique=True),
 )
 others = Table("wb_others", metadata, Column("other_id", String(20), primary_key=True))
+# One update built once: a run of it goes as one executemany.
+BUMP = update(things).where(things.c.thing_id == bindparam("t")).values(n=bindparam("new_n"))
 
 
 @pytest.fixture
@@ -71,7 +73,6 @@ async def test_a_run_of_upserts_reaches_the_database_as_one_statement(database: 
 async def test_writes_to_two_tables_keep_a_run_each_and_each_table_its_order(
     database: Database,
 ) -> None:
-    bump = update(things).where(things.c.thing_id == bindparam("t")).values(n=bindparam("new_n"))
     seen = Statements()
     async with database.writer.begin() as conn:
         event.listen(conn.sync_connection, "before_cursor_execute", seen)
@@ -81,7 +82,7 @@ async def test_writes_to_two_tables_keep_a_run_each_and_each_table_its_order(
                 await upsert(conn, things, {"thing_id": f"t{i}", "n": i}, key=("thing_id",))
                 await upsert(conn, others, {"other_id": f"o{i}"}, key=("other_id",))
             # Another statement on the same table cuts its run; the other table's run goes on.
-            await execute_later(conn, bump, [{"t": "t3", "new_n": 300}])
+            await execute_later(conn, BUMP, [{"t": "t3", "new_n": 300}])
             await upsert(conn, others, {"other_id": "o20"}, key=("other_id",))
             # A later upsert of t3 lands after the update, as it was made.
             await upsert(conn, things, {"thing_id": "t3", "n": 3000}, key=("thing_id",))
@@ -142,14 +143,13 @@ async def test_a_run_of_one_update_built_once_is_one_statement(database: Databas
     async with database.writer.begin() as conn:
         for i in range(5):
             await upsert(conn, things, {"thing_id": f"t{i}", "n": 0}, key=("thing_id",))
-    bump = update(things).where(things.c.thing_id == bindparam("t")).values(n=bindparam("new_n"))
     seen = Statements()
     async with database.writer.begin() as conn:
         event.listen(conn.sync_connection, "before_cursor_execute", seen)
         async with write_behind(conn):
             for i in range(5):
-                await execute_later(conn, bump, [{"t": f"t{i}", "new_n": i * 10}])
-            await execute_later(conn, bump, [{"t": "t1", "new_n": 11}])
+                await execute_later(conn, BUMP, [{"t": f"t{i}", "new_n": i * 10}])
+            await execute_later(conn, BUMP, [{"t": "t1", "new_n": 11}])
 
     assert seen.sent == [("UPDATE", 6)]
     assert await rows(database) == {
