@@ -24,6 +24,17 @@ things = Table(
 others = Table("wb_others", metadata, Column("other_id", String(20), primary_key=True))
 # One update built once: a run of it goes as one executemany.
 BUMP = update(things).where(things.c.thing_id == bindparam("t")).values(n=bindparam("new_n"))
+# A table whose only unique key is its primary key: an upsert touches the row of its key alone.
+plain = Table(
+    "wb_plain",
+    metadata,
+    Column("plain_id", String(20), primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+RELABEL = (
+    update(things).where(things.c.thing_id == bindparam("t")).values(label=bindparam("new_label"))
+)
+SET_PLAIN = update(plain).where(plain.c.plain_id == bindparam("p")).values(n=bindparam("new_n"))
 
 
 @pytest.fixture
@@ -91,6 +102,58 @@ async def test_writes_to_two_tables_keep_a_run_each_and_each_table_its_order(
     assert (await rows(database))["t3"] == (3000, None)
     async with database.reader.connect() as conn:
         assert len((await conn.execute(select(others.c.other_id))).all()) == 21
+
+
+async def test_changes_to_rows_raised_in_turn_go_as_one_run_each_in_the_order_made(
+    database: Database,
+) -> None:
+    seen = Statements()
+    async with database.writer.begin() as conn:
+        event.listen(conn.sync_connection, "before_cursor_execute", seen)
+        async with write_behind(conn):
+            # Each row inserted, then changed, as alerts are raised and resolved in turn.
+            for i in range(10):
+                await upsert(conn, plain, {"plain_id": f"p{i}", "n": i}, key=("plain_id",))
+                await execute_later(
+                    conn, SET_PLAIN, [{"p": f"p{i}", "new_n": 100 + i}], keys=[(f"p{i}",)]
+                )
+            # A row changed, then upserted again: the upsert may not move before the change.
+            await upsert(conn, plain, {"plain_id": "p3", "n": 3000}, key=("plain_id",))
+            # A change without keys may touch any row: nothing later moves past it.
+            await execute_later(conn, SET_PLAIN, [{"p": "p4", "new_n": 4000}])
+            await upsert(conn, plain, {"plain_id": "p5", "n": 5000}, key=("plain_id",))
+
+    assert seen.sent == [
+        ("INSERT", 10),
+        ("UPDATE", 10),
+        ("INSERT", 1),  # p3 again
+        ("UPDATE", 1),  # p4, keys unknown
+        ("INSERT", 1),  # p5
+    ]
+    async with database.reader.connect() as conn:
+        found = dict((await conn.execute(select(plain.c.plain_id, plain.c.n))).all())
+    assert found == {f"p{i}": 100 + i for i in range(10)} | {"p3": 3000, "p4": 4000, "p5": 5000}
+
+
+async def test_an_upsert_on_a_table_with_another_unique_key_moves_past_no_other_write(
+    database: Database,
+) -> None:
+    seen = Statements()
+    async with database.writer.begin() as conn:
+        await upsert(conn, things, {"thing_id": "a", "n": 1, "label": "first"}, key=("thing_id",))
+    async with database.writer.begin() as conn:
+        event.listen(conn.sync_connection, "before_cursor_execute", seen)
+        async with write_behind(conn):
+            await upsert(conn, things, {"thing_id": "b", "n": 2}, key=("thing_id",))
+            # Frees the label "first"...
+            await execute_later(conn, RELABEL, [{"t": "a", "new_label": None}], keys=[("a",)])
+            # ...which this upsert takes: sent before the change, it would clash.
+            await upsert(
+                conn, things, {"thing_id": "c", "n": 3, "label": "first"}, key=("thing_id",)
+            )
+
+    assert [sql for sql, _ in seen.sent] == ["INSERT", "UPDATE", "INSERT"]
+    assert await rows(database) == {"a": (1, None), "b": (2, None), "c": (3, "first")}
 
 
 async def test_any_other_statement_sees_the_held_rows_in_order(database: Database) -> None:

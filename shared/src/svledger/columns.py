@@ -15,7 +15,7 @@ reads or writes sees every earlier write.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -23,7 +23,17 @@ from functools import lru_cache
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import ColumnElement, DateTime, Dialect, Executable, Numeric, String, Table, event
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Dialect,
+    Executable,
+    Numeric,
+    String,
+    Table,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -150,7 +160,8 @@ async def upsert(
     compiled once for every call instead of on each one: consumers write a row per event.
     """
     statement = _statement(conn, table, list(values), key=key, update=update, where=where)
-    await execute_later(conn, statement, [dict(values)])
+    row = dict(values)
+    await execute_later(conn, statement, [row], keys=_row_keys(table, key, [row]))
 
 
 async def upsert_many(
@@ -166,11 +177,36 @@ async def upsert_many(
     if not rows:
         return
     statement = _statement(conn, table, list(rows[0]), key=key, update=update, where=where)
-    await execute_later(conn, statement, [dict(row) for row in rows])
+    given = [dict(row) for row in rows]
+    await execute_later(conn, statement, given, keys=_row_keys(table, key, given))
+
+
+def _row_keys(
+    table: Table, key: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> list[Hashable] | None:
+    """The rows an upsert of ``rows`` touches, by primary key; None when a clash could be on
+    another unique key too (then only the database knows which rows it touches)."""
+    if not _keyed_by(table, tuple(sorted(key))):
+        return None
+    columns = [c.name for c in table.primary_key.columns]
+    return [tuple(row[c] for c in columns) for row in rows]
+
+
+@lru_cache(maxsize=256)
+def _keyed_by(table: Table, key: tuple[str, ...]) -> bool:
+    """Whether ``key`` is ``table``'s primary key and the table has no other unique key."""
+    if not key or key != tuple(sorted(c.name for c in table.primary_key.columns)):
+        return False
+    others = [c for c in table.constraints if isinstance(c, UniqueConstraint)]
+    return not others and not any(index.unique for index in table.indexes)
 
 
 async def execute_later(
-    conn: AsyncConnection, statement: Executable, rows: list[dict[str, Any]]
+    conn: AsyncConnection,
+    statement: Executable,
+    rows: list[dict[str, Any]],
+    *,
+    keys: Sequence[Hashable] | None = None,
 ) -> None:
     """Execute a write whose result nobody reads, once for each of ``rows`` (its parameters):
     now, or inside :func:`write_behind` with the next statement. Build ``statement`` once and
@@ -179,56 +215,78 @@ async def execute_later(
     Inside the block, a held write may be sent after later writes to *other* tables, never
     after later writes to its own. So it must write one table and read no other: an insert,
     upsert, update or delete whose conditions name only its table.
+
+    ``keys``, one for each row, name the only row of the table each one touches: its primary
+    key, as a tuple of values in the table's order of the key's columns (what upserts pass
+    for themselves, where the table has no other unique key). With them, a row can join an
+    earlier run of its statement past runs of other statements on the same table that
+    touched none of its rows: alerts raised and resolved in turn go as two statements, not
+    one per change.
     """
     held = _held.get(conn.sync_connection) if conn.sync_connection is not None else None
     if held is None:
         await conn.execute(statement, rows[0] if len(rows) == 1 else rows)
     else:
-        await held.add(conn, statement, rows)
+        await held.add(conn, statement, rows, keys)
+
+
+class _Run:
+    """Rows held for one statement, and the rows of the table they touch (None: unknown)."""
+
+    __slots__ = ("keys", "rows", "statement")
+
+    def __init__(
+        self, statement: Executable, rows: list[dict[str, Any]], keys: set[Hashable] | None
+    ) -> None:
+        self.statement, self.rows, self.keys = statement, rows, keys
+
+    def join(self, rows: list[dict[str, Any]], keys: Sequence[Hashable] | None) -> None:
+        self.rows.extend(rows)
+        if keys is None:
+            self.keys = None
+        elif self.keys is not None:
+            self.keys.update(keys)
 
 
 class _HeldWrites:
-    """The writes held back on one connection: per table, rows for one statement, in order."""
+    """The writes held back on one connection: per table, runs of rows for one statement."""
 
-    __slots__ = ("runs", "sending")
+    __slots__ = ("runs",)
 
     def __init__(self) -> None:
-        # table (or, for a statement without one, the statement) -> (statement, rows)
-        self.runs: dict[Any, tuple[Executable, list[dict[str, Any]]]] = {}
-        self.sending = False  # a held run is on its way: the others stay held
+        # table (or, for a statement without one, the statement) -> its runs, in order
+        self.runs: dict[Any, list[_Run]] = {}
 
-    def take(self) -> list[tuple[Executable, list[dict[str, Any]]]]:
-        """Every held run, in the order the runs began, leaving nothing held."""
-        taken = list(self.runs.values())
+    def take(self) -> list[_Run]:
+        """Every held run, leaving nothing held: each table's in order, table by table."""
+        taken = [run for runs in self.runs.values() for run in runs]
         self.runs.clear()
         return taken
 
     async def add(
-        self, conn: AsyncConnection, statement: Executable, rows: list[dict[str, Any]]
+        self,
+        conn: AsyncConnection,
+        statement: Executable,
+        rows: list[dict[str, Any]],
+        keys: Sequence[Hashable] | None,
     ) -> None:
-        """Hold ``rows`` for ``statement``; rows held for another statement on the same table
-        are sent first (for a statement that names no table, everything held is)."""
+        """Hold ``rows`` for ``statement``, in the latest run of it they can join, else in a
+        new run (for a statement that names no table, everything held is sent first)."""
         table = getattr(statement, "table", None)
         if table is None:
             await self.send(conn)
             table = statement
-        run = self.runs.get(table)
-        if run is not None and run[0] is statement:
-            run[1].extend(rows)
-            return
-        if run is not None:
-            del self.runs[table]
-            self.sending = True
-            try:
-                await conn.execute(*run)
-            finally:
-                self.sending = False
-        self.runs[table] = (statement, list(rows))
+        runs = self.runs.setdefault(table, [])
+        joined = _joinable(runs, statement, keys)
+        if joined is not None:
+            joined.join(rows, keys)
+        else:
+            runs.append(_Run(statement, list(rows), None if keys is None else set(keys)))
 
     async def send(self, conn: AsyncConnection) -> None:
         """Send what is held (executing anything else on ``conn`` does this too)."""
-        for statement, rows in self.take():
-            await conn.execute(statement, rows)
+        for run in self.take():
+            await conn.execute(run.statement, run.rows)
 
     def before_execute(self, conn: Connection, *_: Any) -> None:
         """Send what is held before any other statement (SQLAlchemy's ``before_execute``).
@@ -236,10 +294,27 @@ class _HeldWrites:
         The event store's own statements go round this (``exec_driver_sql``, the driver); they
         touch only the event log, never a table a held upsert writes.
         """
-        if self.sending:
-            return
-        for statement, rows in self.take():
-            conn.execute(statement, rows)
+        for run in self.take():
+            conn.execute(run.statement, run.rows)
+
+
+def _joinable(
+    runs: Sequence[_Run], statement: Executable, keys: Sequence[Hashable] | None
+) -> _Run | None:
+    """The run new rows for ``statement`` can join: the last one if it is the statement's, or
+    (the rows' keys known) the statement's latest run, if every run after it is known to
+    touch none of those rows."""
+    if runs and runs[-1].statement is statement:
+        return runs[-1]
+    if keys is None:
+        return None
+    wanted = set(keys)
+    for run in reversed(runs):
+        if run.statement is statement:
+            return run
+        if run.keys is None or not run.keys.isdisjoint(wanted):
+            return None
+    return None
 
 
 _held: WeakKeyDictionary[Connection, _HeldWrites] = WeakKeyDictionary()

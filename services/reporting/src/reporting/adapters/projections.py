@@ -495,7 +495,7 @@ async def record_alert(conn: AsyncConnection, alert: Alert) -> None:
 async def record_alert_change(conn: AsyncConnection, alert_id: str, **values: Any) -> None:
     """An alert was acknowledged, escalated or resolved."""
     row = {"alert": alert_id} | {f"new_{c}": v for c, v in values.items()}
-    await execute_later(conn, _alert_change(tuple(values)), [row])
+    await execute_later(conn, _alert_change(tuple(values)), [row], keys=[(alert_id,)])
 
 
 @lru_cache(maxsize=16)
