@@ -186,19 +186,21 @@ def _row_keys(
 ) -> list[Hashable] | None:
     """The rows an upsert of ``rows`` touches, by primary key; None when a clash could be on
     another unique key too (then only the database knows which rows it touches)."""
-    if not _keyed_by(table, tuple(sorted(key))):
+    columns = _primary_key(table, frozenset(key))
+    if columns is None:
         return None
-    columns = [c.name for c in table.primary_key.columns]
     return [tuple(row[c] for c in columns) for row in rows]
 
 
 @lru_cache(maxsize=256)
-def _keyed_by(table: Table, key: tuple[str, ...]) -> bool:
-    """Whether ``key`` is ``table``'s primary key and the table has no other unique key."""
-    if not key or key != tuple(sorted(c.name for c in table.primary_key.columns)):
-        return False
+def _primary_key(table: Table, key: frozenset[str]) -> tuple[str, ...] | None:
+    """``table``'s primary key columns, in order, if ``key`` is that key and the table has
+    no other unique key; else None."""
+    columns = tuple(c.name for c in table.primary_key.columns)
+    if not key or key != frozenset(columns):
+        return None
     others = [c for c in table.constraints if isinstance(c, UniqueConstraint)]
-    return not others and not any(index.unique for index in table.indexes)
+    return None if others or any(index.unique for index in table.indexes) else columns
 
 
 async def execute_later(
