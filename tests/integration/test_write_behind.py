@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, event, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 from svledger.columns import execute_later, upsert, upsert_many, write_behind
 from svledger.database import Database
 
@@ -58,6 +60,16 @@ class Statements:
         self.sent.append((sql.split(maxsplit=1)[0].upper(), len(params) if many else 1))
 
 
+@asynccontextmanager
+async def held_writes(database: Database, seen: Statements) -> AsyncIterator[AsyncConnection]:
+    """A transaction whose writes are held back, as in a consumer's batch; ``seen`` counts
+    what reaches the database."""
+    async with database.writer.begin() as conn:
+        event.listen(conn.sync_connection, "before_cursor_execute", seen)
+        async with write_behind(conn):
+            yield conn
+
+
 async def rows(database: Database) -> dict[str, tuple[int, str | None]]:
     async with database.reader.connect() as conn:
         found = await conn.execute(select(things.c.thing_id, things.c.n, things.c.label))
@@ -66,14 +78,12 @@ async def rows(database: Database) -> dict[str, tuple[int, str | None]]:
 
 async def test_a_run_of_upserts_reaches_the_database_as_one_statement(database: Database) -> None:
     seen = Statements()
-    async with database.writer.begin() as conn:
-        event.listen(conn.sync_connection, "before_cursor_execute", seen)
-        async with write_behind(conn):
-            for i in range(50):
-                await upsert(conn, things, {"thing_id": f"t{i}", "n": i}, key=("thing_id",))
-            await upsert(conn, things, {"thing_id": "t7", "n": 700}, key=("thing_id",))
-            await upsert(conn, others, {"other_id": "o1"}, key=("other_id",))
-            await upsert_many(conn, others, [{"other_id": "o2"}], key=("other_id",))
+    async with held_writes(database, seen) as conn:
+        for i in range(50):
+            await upsert(conn, things, {"thing_id": f"t{i}", "n": i}, key=("thing_id",))
+        await upsert(conn, things, {"thing_id": "t7", "n": 700}, key=("thing_id",))
+        await upsert(conn, others, {"other_id": "o1"}, key=("other_id",))
+        await upsert_many(conn, others, [{"other_id": "o2"}], key=("other_id",))
 
     assert seen.sent == [("INSERT", 51), ("INSERT", 2)]
     found = await rows(database)
@@ -85,18 +95,16 @@ async def test_writes_to_two_tables_keep_a_run_each_and_each_table_its_order(
     database: Database,
 ) -> None:
     seen = Statements()
-    async with database.writer.begin() as conn:
-        event.listen(conn.sync_connection, "before_cursor_execute", seen)
-        async with write_behind(conn):
-            # One event's writes, as a projection makes them: a row in each of two tables.
-            for i in range(20):
-                await upsert(conn, things, {"thing_id": f"t{i}", "n": i}, key=("thing_id",))
-                await upsert(conn, others, {"other_id": f"o{i}"}, key=("other_id",))
-            # Another statement on the same table cuts its run; the other table's run goes on.
-            await execute_later(conn, BUMP, [{"t": "t3", "new_n": 300}])
-            await upsert(conn, others, {"other_id": "o20"}, key=("other_id",))
-            # A later upsert of t3 lands after the update, as it was made.
-            await upsert(conn, things, {"thing_id": "t3", "n": 3000}, key=("thing_id",))
+    async with held_writes(database, seen) as conn:
+        # One event's writes, as a projection makes them: a row in each of two tables.
+        for i in range(20):
+            await upsert(conn, things, {"thing_id": f"t{i}", "n": i}, key=("thing_id",))
+            await upsert(conn, others, {"other_id": f"o{i}"}, key=("other_id",))
+        # Another statement on the same table cuts its run; the other table's run goes on.
+        await execute_later(conn, BUMP, [{"t": "t3", "new_n": 300}])
+        await upsert(conn, others, {"other_id": "o20"}, key=("other_id",))
+        # A later upsert of t3 lands after the update, as it was made.
+        await upsert(conn, things, {"thing_id": "t3", "n": 3000}, key=("thing_id",))
 
     assert sorted(seen.sent) == [("INSERT", 1), ("INSERT", 20), ("INSERT", 21), ("UPDATE", 1)]
     assert (await rows(database))["t3"] == (3000, None)
@@ -108,20 +116,18 @@ async def test_changes_to_rows_raised_in_turn_go_as_one_run_each_in_the_order_ma
     database: Database,
 ) -> None:
     seen = Statements()
-    async with database.writer.begin() as conn:
-        event.listen(conn.sync_connection, "before_cursor_execute", seen)
-        async with write_behind(conn):
-            # Each row inserted, then changed, as alerts are raised and resolved in turn.
-            for i in range(10):
-                await upsert(conn, plain, {"plain_id": f"p{i}", "n": i}, key=("plain_id",))
-                await execute_later(
-                    conn, SET_PLAIN, [{"p": f"p{i}", "new_n": 100 + i}], keys=[(f"p{i}",)]
-                )
-            # A row changed, then upserted again: the upsert may not move before the change.
-            await upsert(conn, plain, {"plain_id": "p3", "n": 3000}, key=("plain_id",))
-            # A change without keys may touch any row: nothing later moves past it.
-            await execute_later(conn, SET_PLAIN, [{"p": "p4", "new_n": 4000}])
-            await upsert(conn, plain, {"plain_id": "p5", "n": 5000}, key=("plain_id",))
+    async with held_writes(database, seen) as conn:
+        # Each row inserted, then changed, as alerts are raised and resolved in turn.
+        for i in range(10):
+            await upsert(conn, plain, {"plain_id": f"p{i}", "n": i}, key=("plain_id",))
+            await execute_later(
+                conn, SET_PLAIN, [{"p": f"p{i}", "new_n": 100 + i}], keys=[(f"p{i}",)]
+            )
+        # A row changed, then upserted again: the upsert may not move before the change.
+        await upsert(conn, plain, {"plain_id": "p3", "n": 3000}, key=("plain_id",))
+        # A change without keys may touch any row: nothing later moves past it.
+        await execute_later(conn, SET_PLAIN, [{"p": "p4", "new_n": 4000}])
+        await upsert(conn, plain, {"plain_id": "p5", "n": 5000}, key=("plain_id",))
 
     assert seen.sent == [
         ("INSERT", 10),
@@ -141,16 +147,12 @@ async def test_an_upsert_on_a_table_with_another_unique_key_moves_past_no_other_
     seen = Statements()
     async with database.writer.begin() as conn:
         await upsert(conn, things, {"thing_id": "a", "n": 1, "label": "first"}, key=("thing_id",))
-    async with database.writer.begin() as conn:
-        event.listen(conn.sync_connection, "before_cursor_execute", seen)
-        async with write_behind(conn):
-            await upsert(conn, things, {"thing_id": "b", "n": 2}, key=("thing_id",))
-            # Frees the label "first"...
-            await execute_later(conn, RELABEL, [{"t": "a", "new_label": None}], keys=[("a",)])
-            # ...which this upsert takes: sent before the change, it would clash.
-            await upsert(
-                conn, things, {"thing_id": "c", "n": 3, "label": "first"}, key=("thing_id",)
-            )
+    async with held_writes(database, seen) as conn:
+        await upsert(conn, things, {"thing_id": "b", "n": 2}, key=("thing_id",))
+        # Frees the label "first"...
+        await execute_later(conn, RELABEL, [{"t": "a", "new_label": None}], keys=[("a",)])
+        # ...which this upsert takes: sent before the change, it would clash.
+        await upsert(conn, things, {"thing_id": "c", "n": 3, "label": "first"}, key=("thing_id",))
 
     assert [sql for sql, _ in seen.sent] == ["INSERT", "UPDATE", "INSERT"]
     assert await rows(database) == {"a": (1, None), "b": (2, None), "c": (3, "first")}
@@ -207,12 +209,10 @@ async def test_a_run_of_one_update_built_once_is_one_statement(database: Databas
         for i in range(5):
             await upsert(conn, things, {"thing_id": f"t{i}", "n": 0}, key=("thing_id",))
     seen = Statements()
-    async with database.writer.begin() as conn:
-        event.listen(conn.sync_connection, "before_cursor_execute", seen)
-        async with write_behind(conn):
-            for i in range(5):
-                await execute_later(conn, BUMP, [{"t": f"t{i}", "new_n": i * 10}])
-            await execute_later(conn, BUMP, [{"t": "t1", "new_n": 11}])
+    async with held_writes(database, seen) as conn:
+        for i in range(5):
+            await execute_later(conn, BUMP, [{"t": f"t{i}", "new_n": i * 10}])
+        await execute_later(conn, BUMP, [{"t": "t1", "new_n": 11}])
 
     assert seen.sent == [("UPDATE", 6)]
     assert await rows(database) == {
