@@ -16,6 +16,7 @@ import enum
 import json
 import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from nats.aio.client import Client as NATS
@@ -92,11 +93,12 @@ async def apply_batch(
         outcomes = []
         async with write_behind(tx.conn):
             for envelope in envelopes:
-                if not traced:
-                    outcomes.append(await positions.apply(envelope))
-                    continue
-                with span(
-                    f"{consumer.name} {envelope.type}", envelope.metadata.traceparent, CONSUMER
+                with (
+                    span(
+                        f"{consumer.name} {envelope.type}", envelope.metadata.traceparent, CONSUMER
+                    )
+                    if traced
+                    else nullcontext()
                 ):
                     outcomes.append(await positions.apply(envelope))
         await positions.save()
@@ -170,7 +172,7 @@ class Positions:
         moved = {
             stream_id: (before, version)
             for stream_id, version in self._known.items()
-            if (before := self._stored[stream_id]) is not None and before != version
+            if (before := self._stored[stream_id]) is not None
         }
         if len(moved) > 1 and self.tx.conn.dialect.name == "postgresql":
             await self._move_together(moved)

@@ -415,11 +415,11 @@ async def record_return(conn: AsyncConnection, version: ReturnVersion) -> None:
         "narrative": version.narrative,
     }
     lines = [{"contract_id": s.contract_id, "period": s.period, **line} for line in version.lines]
-    key = {"c": s.contract_id, "p": s.period}
     if first:
         await upsert(conn, returns, values, key=("contract_id", "period"))
         await upsert_many(conn, return_lines, lines, key=("contract_id", "period", "obligation_id"))
         return
+    key = {"c": s.contract_id, "p": s.period}
     # An amendment goes back for review; a correction of an accepted return stays accepted.
     await upsert(
         conn,
