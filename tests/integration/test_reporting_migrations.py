@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
+from reporting.adapters.read_models import ReadModels
 from reporting.adapters.tables import (
     alerts,
     contracts,
@@ -19,6 +20,7 @@ from reporting.adapters.tables import (
     returns,
 )
 from reporting.consumers.alerts import ALERTS
+from reporting.domain.portfolio import Dimension, Figures
 from sqlalchemy import insert, select
 from svledger.consumers import Outcome, apply_once
 from svledger.database import Database
@@ -29,6 +31,10 @@ from svledger.migrate import alembic_config, upgrade
 from tests.harness import create_postgres_database, drop_postgres_database, postgres_admin_url
 
 UrlAt = Callable[[str], Awaitable[str]]
+
+
+def figures(*values: str) -> Figures:
+    return Figures(*(Decimal(v) for v in values))
 
 
 @pytest.fixture
@@ -148,7 +154,7 @@ async def test_the_upgrade_can_be_undone(url_at: UrlAt) -> None:
         await database.dispose()
 
 
-async def test_the_running_totals_are_filled_in_for_rows_projected_before_them(
+async def test_running_totals_and_portfolio_cells_are_filled_in_for_rows_projected_before(
     url_at: UrlAt,
 ) -> None:
     url = await url_at("0003")  # the last revision before the running totals
@@ -230,6 +236,17 @@ async def test_the_running_totals_are_filled_in_for_rows_projected_before_them(
             ("2026-27-Q2", date(2026, 11, 14), Decimal("3.75")),
         ]
         assert totals == {"jobs": (Decimal("1.0001"), Decimal("3")), "weeks": (0, 0)}
+        for party in ("council", "builder"):
+            by_quarter, _ = await ReadModels(database).breakdown_by_period(
+                party, date(2026, 12, 1), Dimension.QUARTER
+            )
+            assert [
+                (g.key, [(m.measure, m.tally.units, m.tally.obligations) for m in g.measures])
+                for g in by_quarter
+            ] == [
+                ("2026-27-Q1", [("NT1", figures("1.25", "1.25", "1.0001", "0"), 1)]),
+                ("2026-27-Q2", [("NT1", figures("2.5", "2.5", "0", "3"), 1)]),
+            ], party
 
         command.downgrade(alembic_config("reporting", url), "0003")
         upgrade("reporting", url)

@@ -2,13 +2,17 @@
 
 Every write sets values rather than adding to them (an upsert, or a delete and insert of the
 rows one event owns), so replaying an event (a rebuild, or a redelivery past the tracking
-table) leaves the same rows. Events from different streams arrive in no particular order
-relative to each other; each write therefore works whether or not the rows another stream
-fills exist yet, and reports join them only when they are read.
+table) leaves the same rows. The one exception, an organisation's portfolio cells, sums many
+contracts: a contract's change is added to it, worked out against the share the contract last
+added (kept beside it), so a replayed event adds nothing. Events from different streams
+arrive in no particular order relative to each other; each write therefore works whether or
+not the rows another stream fills exist yet, and reports join them only when they are read.
 """
 
 from __future__ import annotations
 
+import zlib
+from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -16,7 +20,18 @@ from decimal import Decimal
 from functools import lru_cache, partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, Update, and_, bindparam, delete, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Update,
+    and_,
+    bindparam,
+    delete,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 from svledger.columns import Proposed, execute_later, upsert, upsert_many
 from svledger.eventstore import StoreTransaction
@@ -25,18 +40,23 @@ from svledger.periods import Quarter
 from reporting.adapters.tables import (
     alerts,
     consumer_marks,
+    contract_cells,
     contracts,
     deliveries,
     obligation_targets,
     obligations,
     pledge_figures,
     pledges,
+    portfolio_cells,
     proxy_values,
     return_lines,
     returns,
     schedule_periods,
 )
+from reporting.domain import cells
+from reporting.domain.cells import CellKey, CellSums, ObligationCells
 from reporting.domain.pledge import ConfirmedDelivery, Pledge
+from reporting.domain.portfolio import financial_year
 from reporting.domain.progress import (
     Alert,
     Assessment,
@@ -179,45 +199,37 @@ def _target_rows(
     return rows
 
 
-async def refresh_delivered(conn: AsyncConnection, contract_ids: Collection[str]) -> None:
-    """Sum each obligation's lines of accepted returns, and of returns awaiting review, again,
-    for every obligation of ``contract_ids``.
+async def refresh_contracts(
+    conn: AsyncConnection, changed: Mapping[str, Collection[str] | None]
+) -> None:
+    """Sum again, for every contract of ``changed``, what the portfolio reports keep summed:
+    each obligation's lines of accepted returns and of returns awaiting review, and the
+    contract's cells (:mod:`reporting.domain.cells`) in the financial years named (all of them
+    for None), whose change is carried to its parties' portfolio cells.
 
-    Due whenever a return's lines or review change, and when the contract arrives (its
-    returns may have come first): a running total that is recomputed, never added to, so a
-    replayed event leaves it as it was. Consumers ask for it at the end of their transaction
-    (:func:`delivered_changed`), once for all the contracts whose events it applied.
+    Due whenever a contract's targets, a return's lines or its review change, and when the
+    contract arrives (its returns may have come first). Consumers ask for it at the end of
+    their transaction (:func:`contract_changed`), once for all the contracts whose events it
+    applied. Figures are recomputed from the rows, never added to from events, so a replayed
+    event leaves them as they were.
+
+    On PostgreSQL, transactions of different consumers (or replicas) may change one contract,
+    or two contracts of one organisation, at once. Each holds a lock per contract and per
+    organisation from here to its commit, taken in one order: the second reads the first's
+    rows only once they are committed, and adds its change to the organisation's sums after
+    the first's.
     """
-    wanted = sorted(contract_ids)
-    found = (
-        await conn.execute(
-            select(
-                return_lines.c.contract_id,
-                return_lines.c.obligation_id,
-                return_lines.c.quantity,
-                returns.c.accepted,
-            )
-            .join(
-                returns,
-                and_(
-                    returns.c.contract_id == return_lines.c.contract_id,
-                    returns.c.period == return_lines.c.period,
-                ),
-            )
-            .where(return_lines.c.contract_id.in_(wanted))
-        )
-    ).all()
-    ids = await conn.execute(
-        select(obligations.c.contract_id, obligations.c.obligation_id).where(
-            obligations.c.contract_id.in_(wanted)
-        )
-    )
-    totals = {(str(c), str(o)): [Decimal(0), Decimal(0)] for c, o in ids}
-    for line in found:
-        total = totals.get((line.contract_id, line.obligation_id))
-        if total is not None:
-            total[0 if line.accepted else 1] += line.quantity
-    if totals:
+    wanted = sorted(changed)
+    if not wanted:
+        return
+    await _lock(conn, [(_CONTRACT_LOCKS, c) for c in wanted])
+    found = await _read_contracts(conn, changed)
+    delivered = [
+        {"c": c, "o": o, "d": sums[0], "a": sums[1]}
+        for c, contract in found.items()
+        for o, sums in contract.delivered.items()
+    ]
+    if delivered:
         await conn.execute(
             update(obligations)
             .where(
@@ -225,24 +237,253 @@ async def refresh_delivered(conn: AsyncConnection, contract_ids: Collection[str]
                 obligations.c.obligation_id == bindparam("o"),
             )
             .values(delivered=bindparam("d"), awaiting_review=bindparam("a")),
-            [
-                {"c": c, "o": o, "d": delivered, "a": waiting}
-                for (c, o), (delivered, waiting) in totals.items()
-            ],
+            delivered,
+        )
+    stored: dict[str, dict[str, Row[Any]]] = defaultdict(dict)
+    for r in await conn.execute(
+        select(contract_cells).where(contract_cells.c.contract_id.in_(wanted))
+    ):
+        stored[r.contract_id][r.year] = r
+    change: dict[tuple[str, CellKey], CellSums] = defaultdict(CellSums)
+    kept: list[dict[str, Any]] = []
+    emptied: list[dict[str, Any]] = []
+    for contract_id, contract in found.items():
+        now = cells.by_year(contract.cells())
+        before = stored[contract_id]
+        years = contract.years if contract.years is not None else {*now, *before}
+        for year in sorted(years):
+            was = before.get(year)
+            for key, sums in cells.changes(
+                contract.parties if was is None else was.parties,
+                {} if was is None else cells.from_json(was.cells),
+                contract.parties,
+                now.get(year, {}),
+            ).items():
+                change[key] += sums
+            share = {"contract_id": contract_id, "year": year}
+            if year in now:
+                kept.append(
+                    {**share, "parties": contract.parties, "cells": cells.to_json(now[year])}
+                )
+            elif was is not None:
+                emptied.append(share)
+    await _add_to_portfolios(conn, {k: v for k, v in change.items() if not v.empty})
+    await upsert_many(conn, contract_cells, kept, key=("contract_id", "year"))
+    if emptied:
+        await conn.execute(
+            delete(contract_cells).where(
+                contract_cells.c.contract_id == bindparam("k_contract_id"),
+                contract_cells.c.year == bindparam("k_year"),
+            ),
+            [{"k_contract_id": e["contract_id"], "k_year": e["year"]} for e in emptied],
         )
 
 
-_DELIVERED = "reporting.delivered_changed"  # the contracts a transaction changed delivery on
+@dataclass(slots=True)
+class _Counted:
+    """What :func:`refresh_contracts` reads of one contract."""
+
+    years: Collection[str] | None  # the financial years whose cells are summed again; None: all
+    parties: list[str] = field(default_factory=list)  # none while the contract is not known
+    framework_version: str = ""
+    return_due_days: int = DEFAULT_RETURN_DAYS
+    known: list[ObligationCells] = field(default_factory=list)
+    # each obligation's lines of accepted returns, and of returns awaiting review
+    delivered: dict[str, list[Decimal]] = field(default_factory=dict)
+    targets: list[tuple[str, str, Decimal]] = field(default_factory=list)
+    lines: list[tuple[str, str, Decimal]] = field(default_factory=list)
+    accepted: set[str] = field(default_factory=set)
+
+    def cells(self) -> dict[CellKey, CellSums]:
+        """The contract's cells in the years asked for."""
+        years = self.years
+
+        def asked(period: str) -> bool:
+            return years is None or financial_year(period) in years
+
+        return cells.contract_cells(
+            self.framework_version,
+            self.return_due_days,
+            obligations=self.known,
+            targets=[t for t in self.targets if asked(t[1])],
+            lines=[line for line in self.lines if asked(line[1])],
+            accepted_periods=self.accepted,
+        )
 
 
-def delivered_changed(tx: StoreTransaction, contract_id: str) -> None:
-    """Sum the contract's delivered and awaiting lines again before the transaction commits,
-    with every other contract whose delivery its events changed, in one pass."""
-    changed: set[str] | None = tx.memo.get(_DELIVERED)
+async def _read_contracts(
+    conn: AsyncConnection, changed: Mapping[str, Collection[str] | None]
+) -> dict[str, _Counted]:
+    wanted = sorted(changed)
+    found = {c: _Counted(changed[c]) for c in wanted}
+    for c in await conn.execute(
+        select(
+            contracts.c.contract_id,
+            contracts.c.buyer,
+            contracts.c.supplier,
+            contracts.c.framework_version,
+            contracts.c.return_due_days,
+        ).where(contracts.c.contract_id.in_(wanted))
+    ):
+        contract = found[c.contract_id]
+        contract.parties = sorted({c.buyer, c.supplier})
+        contract.framework_version = c.framework_version
+        contract.return_due_days = int(c.return_due_days)
+    for o in await conn.execute(
+        select(
+            obligations.c.contract_id,
+            obligations.c.obligation_id,
+            obligations.c.sequence,
+            obligations.c.measure,
+            obligations.c.unit,
+            obligations.c.proxy_gbp_per_unit,
+        ).where(obligations.c.contract_id.in_(wanted))
+    ):
+        contract = found[o.contract_id]
+        contract.delivered[o.obligation_id] = [Decimal(0), Decimal(0)]
+        if o.sequence is not None:
+            contract.known.append(
+                ObligationCells(o.obligation_id, o.measure, o.unit or "", o.proxy_gbp_per_unit)
+            )
+    for line in await conn.execute(
+        select(
+            returns.c.contract_id,
+            returns.c.period,
+            returns.c.accepted,
+            return_lines.c.obligation_id,
+            return_lines.c.quantity,
+        )
+        .select_from(
+            returns.outerjoin(
+                return_lines,
+                and_(
+                    return_lines.c.contract_id == returns.c.contract_id,
+                    return_lines.c.period == returns.c.period,
+                ),
+            )
+        )
+        .where(returns.c.contract_id.in_(wanted))
+    ):
+        contract = found[line.contract_id]
+        if line.accepted:
+            contract.accepted.add(line.period)
+        if line.obligation_id is not None:
+            contract.lines.append((line.obligation_id, line.period, line.quantity))
+            if (sums := contract.delivered.get(line.obligation_id)) is not None:
+                sums[0 if line.accepted else 1] += line.quantity
+    targets = select(
+        obligation_targets.c.contract_id,
+        obligation_targets.c.obligation_id,
+        obligation_targets.c.period,
+        obligation_targets.c.target,
+    ).where(obligation_targets.c.contract_id.in_(wanted))
+    if all(years is not None for years in changed.values()):
+        years = {year for asked in changed.values() for year in asked or ()}
+        quarters = sorted(f"{year}-Q{q}" for year in years for q in (1, 2, 3, 4))
+        targets = targets.where(obligation_targets.c.period.in_(quarters))
+    for t in await conn.execute(targets):
+        found[t.contract_id].targets.append((t.obligation_id, t.period, t.target))
+    return dict(found)
+
+
+async def _add_to_portfolios(
+    conn: AsyncConnection, change: Mapping[tuple[str, CellKey], CellSums]
+) -> None:
+    """Add ``change`` to the organisations' portfolio cells (a row left empty is deleted)."""
+    if not change:
+        return
+    organisations = sorted({organisation for organisation, _ in change})
+    await _lock(conn, [(_ORGANISATION_LOCKS, o) for o in organisations])
+    periods = sorted({key.period for _, key in change})
+    c = portfolio_cells.c
+    current: dict[tuple[str, CellKey], CellSums] = {}
+    for r in await conn.execute(
+        select(portfolio_cells).where(c.organisation.in_(organisations), c.period.in_(periods))
+    ):
+        key = CellKey(r.period, r.measure, r.unit, r.framework_version, r.rate, r.due_on)
+        current[(r.organisation, key)] = CellSums(
+            r.committed,
+            r.accepted,
+            r.delivered,
+            r.awaiting_review,
+            int(r.obligations),
+            int(r.first_in_year),
+        )
+    kept, emptied = [], []
+    for (organisation, key), added in sorted(change.items()):
+        sums = current.get((organisation, key), CellSums()) + added
+        row = {"organisation": organisation, **_cell_key(key)}
+        if sums.empty:
+            emptied.append(row)
+        else:
+            kept.append({**row, **_cell_sums(sums)})
+    await upsert_many(conn, portfolio_cells, kept, key=_PORTFOLIO_CELL_KEY)
+    if emptied:
+        await conn.execute(
+            delete(portfolio_cells).where(
+                *(c[name] == bindparam(f"k_{name}") for name in _PORTFOLIO_CELL_KEY)
+            ),
+            [{f"k_{name}": row[name] for name in _PORTFOLIO_CELL_KEY} for row in emptied],
+        )
+
+
+_PORTFOLIO_CELL_KEY = tuple(col.name for col in portfolio_cells.primary_key.columns)
+
+
+def _cell_key(key: CellKey) -> dict[str, Any]:
+    return {
+        "period": key.period,
+        "measure": key.measure,
+        "unit": key.unit,
+        "framework_version": key.framework_version,
+        "rate": key.rate,
+        "due_on": key.due_on,
+    }
+
+
+def _cell_sums(sums: CellSums) -> dict[str, Any]:
+    return {
+        "committed": sums.committed,
+        "accepted": sums.accepted,
+        "delivered": sums.delivered,
+        "awaiting_review": sums.awaiting_review,
+        "obligations": sums.obligations,
+        "first_in_year": sums.first_in_year,
+    }
+
+
+_CONTRACT_LOCKS = 1
+_ORGANISATION_LOCKS = 2
+_LOCK = text(
+    "SELECT pg_advisory_xact_lock(s, k) FROM unnest(CAST(:s AS int[]), CAST(:k AS int[]))"
+    " WITH ORDINALITY AS t(s, k, n) ORDER BY n"
+)
+
+
+async def _lock(conn: AsyncConnection, names: Collection[tuple[int, str]]) -> None:
+    """On PostgreSQL, wait for a transaction lock on each (kind, name), held until commit, in
+    the same order whichever transaction asks (SQLite has one writer at a time)."""
+    if conn.dialect.name != "postgresql" or not names:
+        return
+    ordered = sorted({(kind, zlib.crc32(name.encode()) - 2**31) for kind, name in names})
+    await conn.execute(_LOCK, {"s": [s for s, _ in ordered], "k": [k for _, k in ordered]})
+
+
+_CHANGED = "reporting.contract_changed"  # the contracts a transaction changed, and where
+
+
+def contract_changed(tx: StoreTransaction, contract_id: str, period: str | None = None) -> None:
+    """Sum the contract's delivery and cells again before the transaction commits, with every
+    other contract its events changed, in one pass (:func:`refresh_contracts`): the cells of
+    ``period``'s financial year when only that quarter's return changed, else all of them."""
+    changed: dict[str, set[str] | None] | None = tx.memo.get(_CHANGED)
     if changed is None:
-        tx.memo[_DELIVERED] = changed = set()
-        tx.at_end(_DELIVERED, partial(refresh_delivered, tx.conn, changed))
-    changed.add(contract_id)
+        tx.memo[_CHANGED] = changed = {}
+        tx.at_end(_CHANGED, partial(refresh_contracts, tx.conn, changed))
+    if period is None:
+        changed[contract_id] = None
+    elif (years := changed.setdefault(contract_id, set())) is not None:
+        years.add(financial_year(period))
 
 
 async def record_variation(

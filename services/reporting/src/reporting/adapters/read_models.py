@@ -16,22 +16,16 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Date,
     FromClause,
     Row,
     ScalarSelect,
     Table,
     and_,
-    distinct,
     func,
-    literal,
-    literal_column,
     or_,
     select,
-    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
-from svledger.columns import Quantity
 from svledger.database import Database
 
 from reporting.adapters.tables import (
@@ -43,11 +37,14 @@ from reporting.adapters.tables import (
     obligations,
     pledge_figures,
     pledges,
+    portfolio_cells,
     proxy_values,
     return_lines,
     returns,
     schedule_periods,
 )
+from reporting.domain import cells
+from reporting.domain.cells import CellKey, CellSums
 from reporting.domain.pledge import PLEDGE_MEASURES, ConfirmedDelivery, Pledge, ReturnedQuantity
 from reporting.domain.portfolio import (
     ZERO,
@@ -59,7 +56,6 @@ from reporting.domain.portfolio import (
     ObligationFacts,
     Portfolio,
     Tally,
-    grouped,
 )
 from reporting.domain.progress import (
     Alert,
@@ -172,101 +168,51 @@ class ReadModels:
 
     async def breakdown_by_period(
         self, organisation: str, as_of: date, dimension: Dimension
-    ) -> list[Group] | None:
-        """The portfolio by quarter or financial year, summed by the database where it sums
-        decimals exactly (PostgreSQL's NUMERIC); None elsewhere (SQLite keeps quantities as
-        text: the caller reads the quarters and sums them in Python).
-
-        The portfolio's rules, in SQL: every quarter with a target or a returned line is a
-        cell of its obligation; its target is committed, and due when its return was due
-        before ``as_of`` or was accepted; its lines count as delivered when their return was
-        accepted, else as awaiting review; GBP is each figure times the obligation's pinned
-        proxy value, else its framework's; an obligation counts once per group.
-        """
-        if not self.database.is_postgres:
-            return None
-        nothing = literal(None, Quantity())
-        scope = party_to(organisation)
-        # Each branch reads only the organisation's contracts (by index), not whole tables.
-        cells = union_all(
-            select(
-                obligation_targets.c.contract_id,
-                obligation_targets.c.obligation_id,
-                obligation_targets.c.period,
-                obligation_targets.c.target.label("target"),
-                obligation_targets.c.due_on,
-                nothing.label("quantity"),
-            )
-            .select_from(_with_contract(obligation_targets))
-            .where(scope),
-            select(
-                return_lines.c.contract_id,
-                return_lines.c.obligation_id,
-                return_lines.c.period,
-                nothing,
-                literal(None, Date()),
-                return_lines.c.quantity,
-            )
-            .select_from(_with_contract(return_lines))
-            .where(scope),
-        ).subquery("cells")
-        rate = func.coalesce(obligations.c.proxy_gbp_per_unit, proxy_values.c.gbp_per_unit)
-        accepted = returns.c.accepted.is_(True)
-        due = or_(cells.c.due_on < as_of, accepted)
-        key = (
-            cells.c.period
-            if dimension is Dimension.QUARTER
-            # a financial year is the label of its quarters less the quarter: 2026-27(-Q1)
-            else func.substr(cells.c.period, literal_column("1"), literal_column("7"))
-        )
-        one = cells.c.contract_id + literal_column("' '") + cells.c.obligation_id
-        unit = func.coalesce(obligations.c.unit, literal_column("''"))
-        figures = {
-            "committed": (cells.c.target, None),
-            "due": (cells.c.target, due),
-            "delivered": (cells.c.quantity, accepted),
-            "awaiting_review": (cells.c.quantity, ~accepted),
-        }
-        columns = [
-            *(_summed(value, when).label(name) for name, (value, when) in figures.items()),
-            *(
-                _summed(value * rate, when).label(f"gbp_{name}")
-                for name, (value, when) in figures.items()
-            ),
-        ]
-        query = (
-            select(
-                key.label("key"),
-                obligations.c.measure,
-                unit.label("unit"),
-                *columns,
-                func.count(distinct(one)).label("obligations"),
-                func.count(distinct(one)).filter(rate.is_not(None)).label("valued"),
-            )
-            .select_from(cells)
-            .join(obligations, _same_obligation(cells))
-            .join(contracts, contracts.c.contract_id == cells.c.contract_id)
-            .outerjoin(returns, _same_return(cells))
-            .outerjoin(
-                proxy_values,
-                and_(
-                    proxy_values.c.framework_version == contracts.c.framework_version,
-                    proxy_values.c.measure == obligations.c.measure,
-                ),
-            )
-            .where(obligations.c.sequence.is_not(None))
-            .group_by(key, obligations.c.measure, unit)
-        )
+    ) -> tuple[list[Group], Tally]:
+        """The portfolio by quarter or financial year on ``as_of``, and its GBP totals, from
+        the organisation's portfolio cells: a few rows per quarter and measure, however many
+        contracts they sum (:mod:`reporting.domain.cells`)."""
+        c = portfolio_cells.c
+        known = obligations.c.sequence.is_not(None)
         async with self.database.reader.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        cells_by_key: dict[str, dict[tuple[str, str], Tally]] = defaultdict(dict)
-        for r in rows:
-            units = Figures(*(r._mapping[name] or ZERO for name in figures))
-            gbp = Figures(*(r._mapping[f"gbp_{name}"] or ZERO for name in figures))
-            cells_by_key[r.key][(r.measure, r.unit)] = Tally(
-                units, gbp, int(r.obligations), int(r.valued)
+            rows = [
+                (
+                    CellKey(r.period, r.measure, r.unit, r.framework_version, r.rate, r.due_on),
+                    CellSums(
+                        r.committed,
+                        r.accepted,
+                        r.delivered,
+                        r.awaiting_review,
+                        int(r.obligations),
+                        int(r.first_in_year),
+                    ),
+                )
+                for r in await conn.execute(
+                    select(portfolio_cells).where(c.organisation == organisation)
+                )
+            ]
+            pinned = obligations.c.proxy_gbp_per_unit.is_not(None)
+            counts = [
+                (r.framework_version, r.measure, bool(r.pinned), int(r.n))
+                for r in await conn.execute(
+                    select(
+                        contracts.c.framework_version,
+                        obligations.c.measure,
+                        pinned.label("pinned"),
+                        func.count().label("n"),
+                    )
+                    .select_from(_with_contract(obligations))
+                    .where(party_to(organisation), known)
+                    .group_by(contracts.c.framework_version, obligations.c.measure, pinned)
+                )
+            ]
+            proxies = await _proxy_values(
+                conn, sorted({k.framework_version for k, _ in rows} | {n[0] for n in counts})
             )
-        return grouped(dimension, cells_by_key)
+        return (
+            cells.breakdown(rows, dimension, as_of, proxies),
+            cells.totals(rows, counts, as_of, proxies),
+        )
 
     async def contracts_of(self, organisation: str) -> list[ContractFacts]:
         """The contracts the organisation let or supplies."""
@@ -576,11 +522,6 @@ def _running_total(as_of: date | None) -> ScalarSelect[Any]:
     if as_of is not None:
         query = query.where(t.c.due_on < as_of)
     return query.order_by(t.c.period.desc()).limit(1).scalar_subquery()
-
-
-def _summed(value: ColumnElement[Any], when: ColumnElement[bool] | None) -> ColumnElement[Any]:
-    total = func.sum(value)
-    return total if when is None else total.filter(when)
 
 
 async def _obligation_totals(

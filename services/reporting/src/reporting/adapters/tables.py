@@ -1,4 +1,4 @@
-"""The read-model tables (created by migrations 0002 to 0004; keep them in step).
+"""The read-model tables (created by migrations 0002 to 0005; keep them in step).
 
 Every table here is a read model: ``svl rebuild reporting`` empties them all and replays the
 log. Quantities are :class:`~svledger.columns.Quantity` (exact, never float); lists are JSON.
@@ -220,6 +220,42 @@ deliveries = Table(
     Column("status", String(20), nullable=False),
     Column("decided_on", Date, nullable=True),
     Index("ix_deliveries_supplier", "supplier"),
+)
+
+# Each organisation's portfolio summed by quarter, for the breakdowns by quarter and year: one
+# row per quarter, measure, unit, proxy value (the framework version's table, or a rate pinned
+# at award) and return due day, summed over the contracts the organisation let or supplies.
+# "Due to date" depends on the day of the report: a row's targets are all due once its due day
+# has passed, and before that only those of accepted returns (``accepted``). ``obligations``
+# counts the obligations with a target or a line in the quarter; ``first_in_year`` those whose
+# first such quarter in its financial year this is, so a year counts each obligation once.
+portfolio_cells = Table(
+    "portfolio_cells",
+    metadata,
+    Column("organisation", String(200), primary_key=True),
+    Column("period", String(10), primary_key=True),
+    Column("measure", String(20), primary_key=True),
+    Column("unit", String(100), primary_key=True),
+    Column("framework_version", String(60), primary_key=True),
+    Column("rate", String(40), primary_key=True),  # '' for the framework's table
+    Column("due_on", Date, primary_key=True),
+    Column("committed", Quantity, nullable=False),
+    Column("accepted", Quantity, nullable=False),
+    Column("delivered", Quantity, nullable=False),
+    Column("awaiting_review", Quantity, nullable=False),
+    Column("obligations", Integer, nullable=False),
+    Column("first_in_year", Integer, nullable=False),
+)
+
+# Each contract's share of its parties' portfolio cells, by financial year, as last added: what
+# is taken away before its new share is added, whenever its targets, returns or reviews change.
+contract_cells = Table(
+    "contract_cells",
+    metadata,
+    Column("contract_id", String(64), primary_key=True),
+    Column("year", String(7), primary_key=True),
+    Column("parties", JsonType, nullable=False),
+    Column("cells", JsonType, nullable=False),
 )
 
 # How far each consumer has read: the newest event (by its producer's store position) that

@@ -96,15 +96,12 @@ async def breakdown_report(
 ) -> Reported[Breakdown]:
     """The portfolio grouped by measure, outcome, theme, supplier, buyer, place, year or quarter."""
     now = service.now()
-    summed = (
-        await service.read_models.breakdown_by_period(reader.organisation, now.date(), dimension)
-        if dimension.by_period
-        else None
-    )
-    if summed is not None:
-        totals = await _portfolio(service, reader, now, by_period=False)
-        return await _fresh(service, Breakdown(dimension, summed, totals.totals()), now)
-    portfolio = await _portfolio(service, reader, now, by_period=dimension.by_period)
+    if dimension.by_period:
+        groups, totals = await service.read_models.breakdown_by_period(
+            reader.organisation, now.date(), dimension
+        )
+        return await _fresh(service, Breakdown(dimension, groups, totals), now)
+    portfolio = await _portfolio(service, reader, now, by_period=False)
     groups = portfolio.breakdown(dimension)
     return await _fresh(service, Breakdown(dimension, groups, portfolio.totals()), now)
 

@@ -9,7 +9,7 @@ from svledger.eventstore import StoreTransaction
 from reporting.adapters.projections import (
     ContractEnd,
     ProxyValue,
-    delivered_changed,
+    contract_changed,
     record_contract,
     record_contract_end,
     record_pledge,
@@ -77,7 +77,7 @@ async def contract_awarded(tx: StoreTransaction, event: EventEnvelope) -> None:
     ]
     await record_contract(tx.conn, contract, commitments)
     # Returns may have come in before the contract: count them now that it is here.
-    delivered_changed(tx, contract.contract_id)
+    contract_changed(tx, contract.contract_id)
 
 
 async def obligation_varied(tx: StoreTransaction, event: EventEnvelope) -> None:
@@ -90,6 +90,7 @@ async def obligation_varied(tx: StoreTransaction, event: EventEnvelope) -> None:
         targets(data),
         optional_day(data, "agreed_on"),
     )
+    contract_changed(tx, str(data["contract_id"]))
 
 
 async def contract_completed(tx: StoreTransaction, event: EventEnvelope) -> None:
@@ -114,6 +115,7 @@ async def contract_terminated(tx: StoreTransaction, event: EventEnvelope) -> Non
             {str(ob["obligation_id"]): targets(ob) for ob in data.get("obligations") or []},
         ),
     )
+    contract_changed(tx, str(data["contract_id"]))
 
 
 async def proxy_values_loaded(tx: StoreTransaction, event: EventEnvelope) -> None:

@@ -11,7 +11,7 @@ from svledger.periods import Quarter
 
 from reporting.adapters.projections import (
     ReturnVersion,
-    delivered_changed,
+    contract_changed,
     record_assessment,
     record_overdue,
     record_periods_cancelled,
@@ -97,7 +97,7 @@ async def return_version(tx: StoreTransaction, event: EventEnvelope) -> None:
             lines=[_line(line) for line in data.get("lines") or []],
         ),
     )
-    delivered_changed(tx, str(data["contract_id"]))
+    contract_changed(tx, str(data["contract_id"]), period(data))
 
 
 async def return_reviewed(tx: StoreTransaction, event: EventEnvelope) -> None:
@@ -111,7 +111,7 @@ async def return_reviewed(tx: StoreTransaction, event: EventEnvelope) -> None:
         accepted=accepted,
         on=day(data, "accepted_on" if accepted else "queried_on"),
     )
-    delivered_changed(tx, str(data["contract_id"]))
+    contract_changed(tx, str(data["contract_id"]), period(data))
 
 
 async def return_overdue(tx: StoreTransaction, event: EventEnvelope) -> None:

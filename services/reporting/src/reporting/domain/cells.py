@@ -1,0 +1,281 @@
+"""Portfolio cells: the breakdowns by quarter and year, kept summed as the log is applied.
+
+A *cell* is one obligation in one quarter in which it has a target or a returned line (the
+portfolio's rules, :mod:`reporting.domain.portfolio`). A breakdown by quarter or year adds
+cells up by measure and unit; summing them on every request grows with the portfolio (200,000
+cells for a buyer of 1,000 contracts over five years). So each contract's cells are summed once,
+when its targets, returns or reviews change, into rows keyed by what a report needs to finish
+the sums on its own day:
+
+- the quarter, measure and unit it groups by;
+- the proxy value that turns units into GBP: a rate pinned at award, else the framework
+  version's loaded table (read when the report is made, so a reloaded table counts at once);
+- the day the quarter's return is due, since a target is due to date once that day has passed,
+  or earlier when its return was accepted (``accepted`` keeps those targets apart).
+
+A contract's rows are added to each of its parties' (the buyer's and the supplier's); when the
+contract changes, its previous rows are taken away and its new ones added.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from svledger.periods import Quarter
+
+from reporting.domain.portfolio import (
+    ZERO,
+    Dimension,
+    Figures,
+    Group,
+    Tally,
+    financial_year,
+    grouped,
+)
+
+FRAMEWORK_RATE = ""  # the rate key of obligations valued by their framework's table
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class CellKey:
+    """What a contract's cells are summed by."""
+
+    period: str
+    measure: str
+    unit: str
+    framework_version: str
+    rate: str  # GBP per unit pinned at award, or FRAMEWORK_RATE
+    due_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class CellSums:
+    """Cells summed: targets (all, and those of accepted returns), lines (of accepted returns,
+    and of returns awaiting review), and how many obligations they are (in the quarter, and
+    counting each obligation in its financial year once)."""
+
+    committed: Decimal = ZERO
+    accepted: Decimal = ZERO
+    delivered: Decimal = ZERO
+    awaiting_review: Decimal = ZERO
+    obligations: int = 0
+    first_in_year: int = 0
+
+    def __add__(self, other: CellSums) -> CellSums:
+        return CellSums(
+            self.committed + other.committed,
+            self.accepted + other.accepted,
+            self.delivered + other.delivered,
+            self.awaiting_review + other.awaiting_review,
+            self.obligations + other.obligations,
+            self.first_in_year + other.first_in_year,
+        )
+
+    def __neg__(self) -> CellSums:
+        return CellSums(
+            -self.committed,
+            -self.accepted,
+            -self.delivered,
+            -self.awaiting_review,
+            -self.obligations,
+            -self.first_in_year,
+        )
+
+    @property
+    def empty(self) -> bool:
+        """Nothing counted: no figure, no obligation."""
+        return self == CellSums()
+
+
+@dataclass(frozen=True, slots=True)
+class ObligationCells:
+    """What a contract's cells need to know of one of its obligations."""
+
+    obligation_id: str
+    measure: str
+    unit: str
+    rate: Decimal | None  # pinned at award
+
+
+def contract_cells(
+    framework_version: str,
+    return_due_days: int,
+    *,
+    obligations: Iterable[ObligationCells],
+    targets: Iterable[tuple[str, str, Decimal]],
+    lines: Iterable[tuple[str, str, Decimal]],
+    accepted_periods: Iterable[str],
+) -> dict[CellKey, CellSums]:
+    """One contract's cells summed: ``targets`` and ``lines`` are (obligation, quarter,
+    quantity); those of obligations not in ``obligations`` (not known from the contract yet)
+    are not reported on."""
+    known = {ob.obligation_id: ob for ob in obligations}
+    accepted = set(accepted_periods)
+    target: dict[tuple[str, str], Decimal] = {}
+    line: dict[tuple[str, str], Decimal] = {}
+    for into, given in ((target, targets), (line, lines)):
+        for obligation_id, period, value in given:
+            if obligation_id in known:
+                into[(obligation_id, period)] = into.get((obligation_id, period), ZERO) + value
+    found = sorted({*target, *line})
+    year_of = {period: financial_year(period) for _, period in found}
+    due_on = {period: Quarter.parse(period).due(return_due_days) for period in year_of}
+    rate = {
+        o: FRAMEWORK_RATE if ob.rate is None else format(ob.rate, "f") for o, ob in known.items()
+    }
+    seen: set[tuple[str, str]] = set()
+    sums: dict[CellKey, list[Any]] = {}
+    for obligation_id, period in found:  # in quarter order: an obligation's first comes first
+        ob = known[obligation_id]
+        key = CellKey(
+            period, ob.measure, ob.unit, framework_version, rate[obligation_id], due_on[period]
+        )
+        row = sums.get(key)
+        if row is None:
+            sums[key] = row = [ZERO, ZERO, ZERO, ZERO, 0, 0]
+        aimed = target.get((obligation_id, period), ZERO)
+        came = line.get((obligation_id, period), ZERO)
+        row[0] += aimed
+        if period in accepted:
+            row[1] += aimed
+            row[2] += came
+        else:
+            row[3] += came
+        row[4] += 1
+        if (obligation_id, year_of[period]) not in seen:
+            seen.add((obligation_id, year_of[period]))
+            row[5] += 1
+    return {key: CellSums(*row) for key, row in sums.items()}
+
+
+def by_year(cells: Mapping[CellKey, CellSums]) -> dict[str, dict[CellKey, CellSums]]:
+    """A contract's cells by financial year (each year's are summed on their own)."""
+    years: dict[str, dict[CellKey, CellSums]] = defaultdict(dict)
+    for key, sums in cells.items():
+        years[financial_year(key.period)][key] = sums
+    return dict(years)
+
+
+def changes(
+    parties_before: Sequence[str],
+    before: Mapping[CellKey, CellSums],
+    parties_after: Sequence[str],
+    after: Mapping[CellKey, CellSums],
+) -> dict[tuple[str, CellKey], CellSums]:
+    """What to add to each party's rows, by (organisation, key), for a contract whose cells
+    were ``before``, added to ``parties_before``, to count as ``after`` for ``parties_after``;
+    rows left as they were are not named."""
+    if list(parties_before) == list(parties_after):
+        moved = {
+            key: change
+            for key in before.keys() | after.keys()
+            if (was := before.get(key)) != (now := after.get(key))
+            and not (change := (now or CellSums()) + -(was or CellSums())).empty
+        }
+        return {(o, key): change for o in parties_after for key, change in moved.items()}
+    delta: dict[tuple[str, CellKey], CellSums] = defaultdict(CellSums)
+    for o in parties_before:
+        for key, sums in before.items():
+            delta[(o, key)] += -sums
+    for o in parties_after:
+        for key, sums in after.items():
+            delta[(o, key)] += sums
+    return {k: v for k, v in delta.items() if not v.empty}
+
+
+def breakdown(
+    rows: Iterable[tuple[CellKey, CellSums]],
+    dimension: Dimension,
+    as_of: date,
+    proxy_values: Mapping[tuple[str, str], Decimal],
+) -> list[Group]:
+    """An organisation's rows as the breakdown by quarter or year on ``as_of``."""
+    if not dimension.by_period:
+        raise ValueError(f"cells are summed by quarter, not by {dimension}")
+    by_year = dimension is Dimension.YEAR
+    cells: dict[str, dict[tuple[str, str], Tally]] = defaultdict(dict)
+    for key, sums in rows:
+        units, gbp = _valued(key, sums, as_of, proxy_values)
+        counted = sums.first_in_year if by_year else sums.obligations
+        group = financial_year(key.period) if by_year else key.period
+        measures = cells[group]
+        line = (key.measure, key.unit)
+        measures[line] = measures.get(line, Tally()) + Tally(
+            units, Figures() if gbp is None else gbp, counted, 0 if gbp is None else counted
+        )
+    return grouped(dimension, cells)
+
+
+def totals(
+    rows: Iterable[tuple[CellKey, CellSums]],
+    obligations: Iterable[tuple[str, str, bool, int]],
+    as_of: date,
+    proxy_values: Mapping[tuple[str, str], Decimal],
+) -> Tally:
+    """GBP over the whole portfolio on ``as_of``: every row valued, and every obligation
+    counted, given as (framework version, measure, whether a rate was pinned, how many)."""
+    gbp = Figures()
+    for key, sums in rows:
+        valued = _valued(key, sums, as_of, proxy_values)[1]
+        if valued is not None:
+            gbp += valued
+    counted = valued_count = 0
+    for framework_version, measure, pinned, n in obligations:
+        counted += n
+        if pinned or (framework_version, measure) in proxy_values:
+            valued_count += n
+    return Tally(Figures(), gbp, counted, valued_count)
+
+
+def _valued(
+    key: CellKey, sums: CellSums, as_of: date, proxy_values: Mapping[tuple[str, str], Decimal]
+) -> tuple[Figures, Figures | None]:
+    """A row's figures on ``as_of``, in units and in GBP (None without a proxy value)."""
+    units = Figures(
+        committed=sums.committed,
+        due=sums.committed if key.due_on < as_of else sums.accepted,
+        delivered=sums.delivered,
+        awaiting_review=sums.awaiting_review,
+    )
+    rate = (
+        proxy_values.get((key.framework_version, key.measure))
+        if key.rate == FRAMEWORK_RATE
+        else Decimal(key.rate)
+    )
+    return units, None if rate is None else units.times(rate)
+
+
+def to_json(cells: Mapping[CellKey, CellSums]) -> list[list[Any]]:
+    """A contract's cells as JSON (figures as exact decimal strings)."""
+    return [
+        [
+            k.period,
+            k.measure,
+            k.unit,
+            k.framework_version,
+            k.rate,
+            k.due_on.isoformat(),
+            str(s.committed),
+            str(s.accepted),
+            str(s.delivered),
+            str(s.awaiting_review),
+            s.obligations,
+            s.first_in_year,
+        ]
+        for k, s in sorted(cells.items())
+    ]
+
+
+def from_json(stored: Iterable[list[Any]]) -> dict[CellKey, CellSums]:
+    """A contract's cells as :func:`to_json` wrote them."""
+    return {
+        CellKey(p, m, u, fv, rate, date.fromisoformat(due)): CellSums(
+            Decimal(c), Decimal(a), Decimal(d), Decimal(w), int(n), int(f)
+        )
+        for p, m, u, fv, rate, due, c, a, d, w, n, f in stored
+    }

@@ -1,0 +1,142 @@
+"""Portfolio cells: a contract's quarters summed, and the breakdowns finished on the day."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from reporting.domain.cells import (
+    FRAMEWORK_RATE,
+    CellKey,
+    CellSums,
+    ObligationCells,
+    breakdown,
+    by_year,
+    changes,
+    contract_cells,
+    from_json,
+    to_json,
+    totals,
+)
+from reporting.domain.portfolio import Dimension, Figures, Tally
+
+JOBS = ObligationCells("ob-jobs", "NT1", "people", None)
+WEEKS = ObligationCells("ob-weeks", "NT10", "weeks", Decimal("12.5"))
+Q4, Q1, Q2 = "2025-26-Q4", "2026-27-Q1", "2026-27-Q2"
+
+
+def figures(*values: int | str) -> Figures:
+    return Figures(*(Decimal(v) for v in values))
+
+
+def cells_of_example() -> dict[CellKey, CellSums]:
+    return contract_cells(
+        "v2026",
+        30,
+        obligations=[JOBS, WEEKS],
+        targets=[
+            ("ob-jobs", Q4, Decimal("1")),
+            ("ob-jobs", Q1, Decimal("2")),
+            ("ob-jobs", Q2, Decimal("3")),
+            ("ob-weeks", Q2, Decimal("4")),
+            ("ob-unknown", Q1, Decimal("100")),  # not known from the contract: left out
+        ],
+        lines=[
+            ("ob-jobs", Q1, Decimal("1.5")),
+            ("ob-weeks", Q1, Decimal("2")),  # a line in a quarter without a target
+            ("ob-jobs", Q2, Decimal("1")),
+        ],
+        accepted_periods=[Q1],
+    )
+
+
+def test_a_contracts_cells_sum_each_quarter_and_count_each_obligation_once_a_year() -> None:
+    found = cells_of_example()
+
+    def key(period: str, ob: ObligationCells) -> CellKey:
+        rate = FRAMEWORK_RATE if ob.rate is None else "12.5"
+        due = {Q4: date(2026, 4, 30), Q1: date(2026, 7, 30), Q2: date(2026, 10, 30)}[period]
+        return CellKey(period, ob.measure, ob.unit, "v2026", rate, due)
+
+    one = Decimal(1)
+    assert found == {
+        key(Q4, JOBS): CellSums(one, 0 * one, 0 * one, 0 * one, 1, 1),
+        key(Q1, JOBS): CellSums(2 * one, 2 * one, Decimal("1.5"), 0 * one, 1, 1),
+        key(Q2, JOBS): CellSums(3 * one, 0 * one, 0 * one, one, 1, 0),
+        key(Q1, WEEKS): CellSums(0 * one, 0 * one, 2 * one, 0 * one, 1, 1),
+        key(Q2, WEEKS): CellSums(4 * one, 0 * one, 0 * one, 0 * one, 1, 0),
+    }
+    assert from_json(to_json(found)) == found
+
+
+def test_due_to_date_counts_a_quarter_after_its_due_day_or_once_its_return_is_accepted() -> None:
+    rows = list(cells_of_example().items())
+    proxies = {("v2026", "NT1"): Decimal("3")}
+
+    def jobs_due(on: date) -> Decimal:
+        [group] = [g for g in breakdown(rows, Dimension.YEAR, on, proxies) if g.key == "2026-27"]
+        return next(m.tally.units.due for m in group.measures if m.measure == "NT1")
+
+    assert jobs_due(date(2026, 7, 1)) == 2  # Q1 accepted before its due day
+    assert jobs_due(date(2026, 10, 30)) == 2  # Q2's due day: not yet due
+    assert jobs_due(date(2026, 10, 31)) == 5
+
+
+def test_breakdowns_value_units_at_the_pinned_rate_else_the_frameworks_table() -> None:
+    rows = list(cells_of_example().items())
+
+    by_quarter = breakdown(rows, Dimension.QUARTER, date(2027, 1, 1), {})
+    by_year = breakdown(rows, Dimension.YEAR, date(2027, 1, 1), {("v2026", "NT1"): Decimal(3)})
+
+    assert [g.key for g in by_quarter] == [Q4, Q1, Q2]
+    q2 = {m.measure: m.tally for m in by_quarter[2].measures}
+    assert q2["NT1"] == Tally(figures(3, 3, 0, 1), Figures(), 1, 0)  # no proxy loaded
+    assert q2["NT10"] == Tally(figures(4, 4, 0, 0), figures(50, 50, 0, 0), 1, 1)
+    year = {m.measure: m.tally for m in by_year[1].measures}
+    assert year["NT1"] == Tally(figures(5, 5, "1.5", 1), figures(15, 15, "4.5", 3), 1, 1)
+    assert year["NT10"].obligations == 1  # two quarters, one obligation
+
+
+def test_totals_value_every_row_and_count_every_obligation_even_without_cells() -> None:
+    rows = list(cells_of_example().items())
+    counted = [("v2026", "NT1", False, 1), ("v2026", "NT10", True, 1), ("v2026", "NT99", False, 2)]
+
+    found = totals(rows, counted, date(2027, 1, 1), {("v2026", "NT1"): Decimal(3)})
+
+    # NT1: 6 committed and due, 1.5 delivered, 1 awaiting, at 3; NT10: 4 committed, 2 delivered
+    # at 12.5; NT99 has no proxy value and no cells
+    assert found == Tally(Figures(), figures(68, 68, "29.5", 3), 4, 2)
+
+
+def test_changes_name_only_the_rows_that_moved_for_each_party() -> None:
+    old = cells_of_example()
+    new = dict(old)
+    q1_jobs = next(k for k in old if k.period == Q1 and k.measure == "NT1")
+    new[q1_jobs] = CellSums(Decimal(2), Decimal(0), Decimal(0), Decimal("1.5"), 1, 1)  # queried
+
+    delta = changes(["buyer", "supplier"], old, ["buyer", "supplier"], new)
+
+    moved = CellSums(Decimal(0), Decimal(-2), Decimal("-1.5"), Decimal("1.5"), 0, 0)
+    assert delta == {("buyer", q1_jobs): moved, ("supplier", q1_jobs): moved}
+    assert changes(["buyer"], old, ["buyer"], old) == {}
+
+
+def test_changes_move_a_share_between_parties_whole() -> None:
+    old = cells_of_example()
+
+    delta = changes(["buyer", "supplier"], old, ["buyer"], old)
+
+    assert delta == {("supplier", key): -sums for key, sums in old.items()}
+
+
+def test_a_contracts_cells_split_by_financial_year() -> None:
+    years = by_year(cells_of_example())
+
+    assert sorted(years) == ["2025-26", "2026-27"]
+    assert {k.period for k in years["2026-27"]} == {Q1, Q2}
+
+
+def test_cells_are_only_summed_by_period() -> None:
+    with pytest.raises(ValueError, match="by quarter"):
+        breakdown([], Dimension.MEASURE, date(2026, 1, 1), {})
