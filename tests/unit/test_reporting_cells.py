@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from reporting.domain.cells import (
     FRAMEWORK_RATE,
+    WHOLE,
     CellKey,
     CellSums,
     ObligationCells,
@@ -60,7 +61,9 @@ def test_a_contracts_cells_sum_each_quarter_and_count_each_obligation_once_a_yea
         return CellKey(period, ob.measure, ob.unit, "v2026", rate, due)
 
     one = Decimal(1)
-    assert found == {
+    whole = {k: v for k, v in found.items() if k.period == WHOLE}
+    assert {k.measure: v.obligations for k, v in whole.items()} == {"NT1": 1, "NT10": 1}
+    assert {k: v for k, v in found.items() if k.period != WHOLE} == {
         key(Q4, JOBS): CellSums(one, 0 * one, 0 * one, 0 * one, 1, 1),
         key(Q1, JOBS): CellSums(2 * one, 2 * one, Decimal("1.5"), 0 * one, 1, 1),
         key(Q2, JOBS): CellSums(3 * one, 0 * one, 0 * one, one, 1, 0),
@@ -99,14 +102,21 @@ def test_breakdowns_value_units_at_the_pinned_rate_else_the_frameworks_table() -
 
 
 def test_totals_value_every_row_and_count_every_obligation_even_without_cells() -> None:
-    rows = list(cells_of_example().items())
-    counted = [("v2026", "NT1", False, 1), ("v2026", "NT10", True, 1), ("v2026", "NT99", False, 2)]
+    idle = ObligationCells("ob-idle", "NT99", "hours", None)  # no target, no line, no proxy
+    rows = contract_cells(
+        "v2026",
+        30,
+        obligations=[JOBS, WEEKS, idle],
+        targets=[("ob-jobs", Q1, Decimal("2")), ("ob-weeks", Q2, Decimal("4"))],
+        lines=[("ob-jobs", Q1, Decimal("1.5"))],
+        accepted_periods=[Q1],
+    ).items()
 
-    found = totals(rows, counted, date(2027, 1, 1), {("v2026", "NT1"): Decimal(3)})
+    found = totals(rows, date(2027, 1, 1), {("v2026", "NT1"): Decimal(3)})
 
-    # NT1: 6 committed and due, 1.5 delivered, 1 awaiting, at 3; NT10: 4 committed, 2 delivered
-    # at 12.5; NT99 has no proxy value and no cells
-    assert found == Tally(Figures(), figures(68, 68, "29.5", 3), 4, 2)
+    # NT1: 2 committed and due, 1.5 delivered, at 3; NT10: 4 committed and due at 12.5
+    assert found == Tally(Figures(), figures(56, 56, "4.5", 0), 3, 2)
+    assert [g.key for g in breakdown(rows, Dimension.QUARTER, date(2027, 1, 1), {})] == [Q1, Q2]
 
 
 def test_changes_name_only_the_rows_that_moved_for_each_party() -> None:
@@ -133,7 +143,7 @@ def test_changes_move_a_share_between_parties_whole() -> None:
 def test_a_contracts_cells_split_by_financial_year() -> None:
     years = by_year(cells_of_example())
 
-    assert sorted(years) == ["2025-26", "2026-27"]
+    assert sorted(years) == [WHOLE, "2025-26", "2026-27"]
     assert {k.period for k in years["2026-27"]} == {Q1, Q2}
 
 

@@ -308,6 +308,7 @@ class _Counted:
             targets=[t for t in self.targets if asked(t[1])],
             lines=[line for line in self.lines if asked(line[1])],
             accepted_periods=self.accepted,
+            whole=years is None,
         )
 
 

@@ -173,7 +173,6 @@ class ReadModels:
         the organisation's portfolio cells: a few rows per quarter and measure, however many
         contracts they sum (:mod:`reporting.domain.cells`)."""
         c = portfolio_cells.c
-        known = obligations.c.sequence.is_not(None)
         async with self.database.reader.connect() as conn:
             rows = [
                 (
@@ -191,27 +190,10 @@ class ReadModels:
                     select(portfolio_cells).where(c.organisation == organisation)
                 )
             ]
-            pinned = obligations.c.proxy_gbp_per_unit.is_not(None)
-            counts = [
-                (r.framework_version, r.measure, bool(r.pinned), int(r.n))
-                for r in await conn.execute(
-                    select(
-                        contracts.c.framework_version,
-                        obligations.c.measure,
-                        pinned.label("pinned"),
-                        func.count().label("n"),
-                    )
-                    .select_from(_with_contract(obligations))
-                    .where(party_to(organisation), known)
-                    .group_by(contracts.c.framework_version, obligations.c.measure, pinned)
-                )
-            ]
-            proxies = await _proxy_values(
-                conn, sorted({k.framework_version for k, _ in rows} | {n[0] for n in counts})
-            )
+            proxies = await _proxy_values(conn, sorted({k.framework_version for k, _ in rows}))
         return (
             cells.breakdown(rows, dimension, as_of, proxies),
-            cells.totals(rows, counts, as_of, proxies),
+            cells.totals(rows, as_of, proxies),
         )
 
     async def contracts_of(self, organisation: str) -> list[ContractFacts]:

@@ -13,6 +13,10 @@ the sums on its own day:
 - the day the quarter's return is due, since a target is due to date once that day has passed,
   or earlier when its return was accepted (``accepted`` keeps those targets apart).
 
+Beside its quarters, a contract has rows for the whole contract (period :data:`WHOLE`) that
+count each of its obligations once, with or without a target or line: the portfolio's GBP
+totals say how many obligations are valued.
+
 A contract's rows are added to each of its parties' (the buyer's and the supplier's); when the
 contract changes, its previous rows are taken away and its new ones added.
 """
@@ -39,6 +43,8 @@ from reporting.domain.portfolio import (
 )
 
 FRAMEWORK_RATE = ""  # the rate key of obligations valued by their framework's table
+WHOLE = ""  # the period of the rows that count a contract's obligations (figures left at zero)
+_NO_DAY = date.min  # their due day: they have none
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -110,10 +116,11 @@ def contract_cells(
     targets: Iterable[tuple[str, str, Decimal]],
     lines: Iterable[tuple[str, str, Decimal]],
     accepted_periods: Iterable[str],
+    whole: bool = True,
 ) -> dict[CellKey, CellSums]:
     """One contract's cells summed: ``targets`` and ``lines`` are (obligation, quarter,
     quantity); those of obligations not in ``obligations`` (not known from the contract yet)
-    are not reported on."""
+    are not reported on. With ``whole``, also the rows counting its obligations."""
     known = {ob.obligation_id: ob for ob in obligations}
     accepted = set(accepted_periods)
     target: dict[tuple[str, str], Decimal] = {}
@@ -150,6 +157,12 @@ def contract_cells(
         if (obligation_id, year_of[period]) not in seen:
             seen.add((obligation_id, year_of[period]))
             row[5] += 1
+    if whole:
+        for obligation_id, ob in known.items():
+            key = CellKey(
+                WHOLE, ob.measure, ob.unit, framework_version, rate[obligation_id], _NO_DAY
+            )
+            sums.setdefault(key, [ZERO, ZERO, ZERO, ZERO, 0, 0])[4] += 1
     return {key: CellSums(*row) for key, row in sums.items()}
 
 
@@ -157,7 +170,7 @@ def by_year(cells: Mapping[CellKey, CellSums]) -> dict[str, dict[CellKey, CellSu
     """A contract's cells by financial year (each year's are summed on their own)."""
     years: dict[str, dict[CellKey, CellSums]] = defaultdict(dict)
     for key, sums in cells.items():
-        years[financial_year(key.period)][key] = sums
+        years[WHOLE if key.period == WHOLE else financial_year(key.period)][key] = sums
     return dict(years)
 
 
@@ -200,36 +213,36 @@ def breakdown(
     by_year = dimension is Dimension.YEAR
     cells: dict[str, dict[tuple[str, str], Tally]] = defaultdict(dict)
     for key, sums in rows:
+        if key.period == WHOLE:
+            continue
         units, gbp = _valued(key, sums, as_of, proxy_values)
         counted = sums.first_in_year if by_year else sums.obligations
-        group = financial_year(key.period) if by_year else key.period
-        measures = cells[group]
-        line = (key.measure, key.unit)
-        measures[line] = measures.get(line, Tally()) + Tally(
+        tally = Tally(
             units, Figures() if gbp is None else gbp, counted, 0 if gbp is None else counted
         )
+        measures = cells[financial_year(key.period) if by_year else key.period]
+        line = (key.measure, key.unit)
+        # most lines are one row: a measure's obligations share a due day and a proxy value
+        measures[line] = tally if line not in measures else measures[line] + tally
     return grouped(dimension, cells)
 
 
 def totals(
     rows: Iterable[tuple[CellKey, CellSums]],
-    obligations: Iterable[tuple[str, str, bool, int]],
     as_of: date,
     proxy_values: Mapping[tuple[str, str], Decimal],
 ) -> Tally:
-    """GBP over the whole portfolio on ``as_of``: every row valued, and every obligation
-    counted, given as (framework version, measure, whether a rate was pinned, how many)."""
+    """GBP over the whole portfolio on ``as_of``, and how many of its obligations are valued."""
     gbp = Figures()
+    counted = valued = 0
     for key, sums in rows:
-        valued = _valued(key, sums, as_of, proxy_values)[1]
-        if valued is not None:
-            gbp += valued
-    counted = valued_count = 0
-    for framework_version, measure, pinned, n in obligations:
-        counted += n
-        if pinned or (framework_version, measure) in proxy_values:
-            valued_count += n
-    return Tally(Figures(), gbp, counted, valued_count)
+        in_gbp = _valued(key, sums, as_of, proxy_values)[1]
+        if key.period == WHOLE:
+            counted += sums.obligations
+            valued += 0 if in_gbp is None else sums.obligations
+        elif in_gbp is not None:
+            gbp += in_gbp
+    return Tally(Figures(), gbp, counted, valued)
 
 
 def _valued(

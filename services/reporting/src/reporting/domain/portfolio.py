@@ -218,10 +218,18 @@ class Group:
     @property
     def total(self) -> Tally:
         """The group's GBP figures (units are per measure: they are never added across)."""
-        total = Tally()
-        for line in self.measures:
-            total += Tally(Figures(), line.tally.gbp, line.tally.obligations, line.tally.valued)
-        return total
+        tallies = [line.tally for line in self.measures]
+        return Tally(
+            Figures(),
+            Figures(
+                sum((t.gbp.committed for t in tallies), ZERO),
+                sum((t.gbp.due for t in tallies), ZERO),
+                sum((t.gbp.delivered for t in tallies), ZERO),
+                sum((t.gbp.awaiting_review for t in tallies), ZERO),
+            ),
+            sum(t.obligations for t in tallies),
+            sum(t.valued for t in tallies),
+        )
 
 
 class Dimension(enum.StrEnum):

@@ -27,6 +27,8 @@ down_revision = "0004"
 branch_labels = None
 depends_on = None
 
+_CONTRACTS_AT_ONCE = 500  # read and summed together, so memory does not grow with the ledger
+
 
 def upgrade() -> None:
     op.create_table(
@@ -104,47 +106,64 @@ def _fill() -> None:
         sa.column("period", sa.String),
         sa.column("accepted", sa.Boolean),
     )
-    known: dict[str, list[ObligationCells]] = defaultdict(list)
-    for o in conn.execute(sa.select(obligations).where(obligations.c.sequence.is_not(None))):
-        known[o.contract_id].append(
-            ObligationCells(o.obligation_id, o.measure, o.unit or "", o.proxy_gbp_per_unit)
-        )
-    aimed: dict[str, list[tuple[str, str, Decimal]]] = defaultdict(list)
-    for t in conn.execute(sa.select(targets)):
-        aimed[t.contract_id].append((t.obligation_id, t.period, t.target))
-    accepted: dict[str, set[str]] = defaultdict(set)
-    for r in conn.execute(sa.select(returns).where(returns.c.accepted.is_(True))):
-        accepted[r.contract_id].add(r.period)
-    came: dict[str, list[tuple[str, str, Decimal]]] = defaultdict(list)
-    for line in conn.execute(
-        sa.select(lines).join(
-            returns,
-            sa.and_(
-                returns.c.contract_id == lines.c.contract_id, returns.c.period == lines.c.period
-            ),
-        )
-    ):
-        came[line.contract_id].append((line.obligation_id, line.period, line.quantity))
-    shares: list[dict[str, object]] = []
     summed: dict[tuple[str, CellKey], CellSums] = defaultdict(CellSums)
-    for c in conn.execute(sa.select(contracts)):
-        parties = sorted({c.buyer, c.supplier})
-        mine = cells.contract_cells(
-            c.framework_version,
-            int(c.return_due_days),
-            obligations=known[c.contract_id],
-            targets=aimed[c.contract_id],
-            lines=came[c.contract_id],
-            accepted_periods=accepted[c.contract_id],
-        )
-        shares += [
-            {"contract_id": c.contract_id, "year": y, "parties": parties, "cells": cells.to_json(s)}
-            for y, s in cells.by_year(mine).items()
-        ]
-        for key, sums in cells.changes([], {}, parties, mine).items():
-            summed[key] += sums
-    if shares:
-        conn.execute(contract_cells.insert(), shares)
+    everyone = conn.execute(sa.select(contracts).order_by(contracts.c.contract_id)).all()
+    for start in range(0, len(everyone), _CONTRACTS_AT_ONCE):
+        some = everyone[start : start + _CONTRACTS_AT_ONCE]
+        ids = [c.contract_id for c in some]
+        known: dict[str, list[ObligationCells]] = defaultdict(list)
+        for o in conn.execute(
+            sa.select(obligations).where(
+                obligations.c.contract_id.in_(ids), obligations.c.sequence.is_not(None)
+            )
+        ):
+            known[o.contract_id].append(
+                ObligationCells(o.obligation_id, o.measure, o.unit or "", o.proxy_gbp_per_unit)
+            )
+        aimed: dict[str, list[tuple[str, str, Decimal]]] = defaultdict(list)
+        for t in conn.execute(sa.select(targets).where(targets.c.contract_id.in_(ids))):
+            aimed[t.contract_id].append((t.obligation_id, t.period, t.target))
+        accepted: dict[str, set[str]] = defaultdict(set)
+        came: dict[str, list[tuple[str, str, Decimal]]] = defaultdict(list)
+        for r in conn.execute(
+            sa.select(
+                returns.c.contract_id,
+                returns.c.period,
+                returns.c.accepted,
+                lines.c.obligation_id,
+                lines.c.quantity,
+            )
+            .select_from(returns.outerjoin(lines, _same_return(returns, lines)))
+            .where(returns.c.contract_id.in_(ids))
+        ):
+            if r.accepted:
+                accepted[r.contract_id].add(r.period)
+            if r.obligation_id is not None:
+                came[r.contract_id].append((r.obligation_id, r.period, r.quantity))
+        shares: list[dict[str, object]] = []
+        for c in some:
+            parties = sorted({c.buyer, c.supplier})
+            mine = cells.contract_cells(
+                c.framework_version,
+                int(c.return_due_days),
+                obligations=known[c.contract_id],
+                targets=aimed[c.contract_id],
+                lines=came[c.contract_id],
+                accepted_periods=accepted[c.contract_id],
+            )
+            shares += [
+                {
+                    "contract_id": c.contract_id,
+                    "year": y,
+                    "parties": parties,
+                    "cells": cells.to_json(s),
+                }
+                for y, s in cells.by_year(mine).items()
+            ]
+            for key, sums in cells.changes([], {}, parties, mine).items():
+                summed[key] += sums
+        if shares:
+            conn.execute(contract_cells.insert(), shares)
     rows = [
         {
             "organisation": organisation,
@@ -155,6 +174,10 @@ def _fill() -> None:
     ]
     if rows:
         conn.execute(portfolio_cells.insert(), rows)
+
+
+def _same_return(returns: sa.TableClause, lines: sa.TableClause) -> sa.ColumnElement[bool]:
+    return sa.and_(lines.c.contract_id == returns.c.contract_id, lines.c.period == returns.c.period)
 
 
 def downgrade() -> None:
