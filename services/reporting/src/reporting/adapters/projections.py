@@ -32,6 +32,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from svledger.columns import Proposed, execute_later, upsert, upsert_many
 from svledger.eventstore import StoreTransaction
@@ -222,8 +223,19 @@ async def refresh_contracts(
     wanted = sorted(changed)
     if not wanted:
         return
-    await _lock(conn, [(_CONTRACT_LOCKS, c) for c in wanted])
-    found = await _read_contracts(conn, changed)
+    found = {c: _Counted(changed[c]) for c in wanted}
+    # A contract's parties never change once it is known, so they are read before the locks.
+    await _read_parties(conn, found)
+    await _lock(
+        conn,
+        [(_CONTRACT_LOCKS, c) for c in wanted]
+        + [(_ORGANISATION_LOCKS, o) for contract in found.values() for o in contract.parties],
+    )
+    if missing := {c: found[c] for c in wanted if not found[c].parties}:
+        # Not known before the lock: it may have arrived while this transaction waited.
+        await _read_parties(conn, missing)
+        await _lock(conn, [(_ORGANISATION_LOCKS, o) for c in missing.values() for o in c.parties])
+    await _read_contracts(conn, found)
     delivered = [
         {"c": c, "o": o, "d": sums[0], "a": sums[1]}
         for c, contract in found.items()
@@ -240,9 +252,10 @@ async def refresh_contracts(
             delivered,
         )
     stored: dict[str, dict[str, Row[Any]]] = defaultdict(dict)
-    for r in await conn.execute(
-        select(contract_cells).where(contract_cells.c.contract_id.in_(wanted))
-    ):
+    shares = select(contract_cells).where(contract_cells.c.contract_id.in_(wanted))
+    if (years := _only_years(found)) is not None:
+        shares = shares.where(contract_cells.c.year.in_(years))
+    for r in await conn.execute(shares):
         stored[r.contract_id][r.year] = r
     change: dict[tuple[str, CellKey], CellSums] = defaultdict(CellSums)
     kept: list[dict[str, Any]] = []
@@ -250,8 +263,7 @@ async def refresh_contracts(
     for contract_id, contract in found.items():
         now = cells.by_year(contract.cells())
         before = stored[contract_id]
-        years = contract.years if contract.years is not None else {*now, *before}
-        for year in sorted(years):
+        for year in sorted(contract.years if contract.years is not None else {*now, *before}):
             was = before.get(year)
             for key, sums in cells.changes(
                 contract.parties if was is None else was.parties,
@@ -312,11 +324,14 @@ class _Counted:
         )
 
 
-async def _read_contracts(
-    conn: AsyncConnection, changed: Mapping[str, Collection[str] | None]
-) -> dict[str, _Counted]:
-    wanted = sorted(changed)
-    found = {c: _Counted(changed[c]) for c in wanted}
+def _only_years(found: Mapping[str, _Counted]) -> list[str] | None:
+    """The financial years to read when every contract asks for some only; else None (all)."""
+    if any(contract.years is None for contract in found.values()):
+        return None
+    return sorted({year for contract in found.values() for year in contract.years or ()})
+
+
+async def _read_parties(conn: AsyncConnection, found: Mapping[str, _Counted]) -> None:
     for c in await conn.execute(
         select(
             contracts.c.contract_id,
@@ -324,12 +339,17 @@ async def _read_contracts(
             contracts.c.supplier,
             contracts.c.framework_version,
             contracts.c.return_due_days,
-        ).where(contracts.c.contract_id.in_(wanted))
+        ).where(contracts.c.contract_id.in_(sorted(found)))
     ):
         contract = found[c.contract_id]
         contract.parties = sorted({c.buyer, c.supplier})
         contract.framework_version = c.framework_version
         contract.return_due_days = int(c.return_due_days)
+
+
+async def _read_contracts(conn: AsyncConnection, found: Mapping[str, _Counted]) -> None:
+    """Each contract's obligations, returns, lines and targets (in the years asked for)."""
+    wanted = sorted(found)
     for o in await conn.execute(
         select(
             obligations.c.contract_id,
@@ -378,28 +398,49 @@ async def _read_contracts(
         obligation_targets.c.period,
         obligation_targets.c.target,
     ).where(obligation_targets.c.contract_id.in_(wanted))
-    if all(years is not None for years in changed.values()):
-        years = {year for asked in changed.values() for year in asked or ()}
-        quarters = sorted(f"{year}-Q{q}" for year in years for q in (1, 2, 3, 4))
+    if (years := _only_years(found)) is not None:
+        quarters = [f"{year}-Q{q}" for year in years for q in (1, 2, 3, 4)]
         targets = targets.where(obligation_targets.c.period.in_(quarters))
     for t in await conn.execute(targets):
         found[t.contract_id].targets.append((t.obligation_id, t.period, t.target))
-    return dict(found)
 
 
 async def _add_to_portfolios(
     conn: AsyncConnection, change: Mapping[tuple[str, CellKey], CellSums]
 ) -> None:
-    """Add ``change`` to the organisations' portfolio cells (a row left empty is deleted)."""
+    """Add ``change`` to the organisations' portfolio cells; a row that no obligation is left
+    in is deleted. The caller holds the organisations' locks.
+
+    PostgreSQL adds in the statement (NUMERIC adds exactly); SQLite keeps quantities as text,
+    so there the rows are read, added to in Python and written back.
+    """
     if not change:
         return
     organisations = sorted({organisation for organisation, _ in change})
-    await _lock(conn, [(_ORGANISATION_LOCKS, o) for o in organisations])
-    periods = sorted({key.period for _, key in change})
+    if conn.dialect.name == "postgresql":
+        await conn.execute(
+            _ADD_TO_CELLS,
+            [
+                {"organisation": o, **_cell_key(key), **_cell_sums(sums)}
+                for (o, key), sums in change.items()
+            ],
+        )
+        if any(sums.obligations < 0 for sums in change.values()):
+            await conn.execute(
+                delete(portfolio_cells).where(
+                    portfolio_cells.c.organisation.in_(organisations),
+                    portfolio_cells.c.obligations == 0,
+                )
+            )
+        return
     c = portfolio_cells.c
     current: dict[tuple[str, CellKey], CellSums] = {}
     for r in await conn.execute(
-        select(portfolio_cells).where(c.organisation.in_(organisations), c.period.in_(periods))
+        select(portfolio_cells).where(
+            c.organisation.in_(organisations),
+            c.period.in_(sorted({key.period for _, key in change})),
+            c.measure.in_(sorted({key.measure for _, key in change})),
+        )
     ):
         key = CellKey(r.period, r.measure, r.unit, r.framework_version, r.rate, r.due_on)
         current[(r.organisation, key)] = CellSums(
@@ -411,10 +452,10 @@ async def _add_to_portfolios(
             int(r.first_in_year),
         )
     kept, emptied = [], []
-    for (organisation, key), added in sorted(change.items()):
+    for (organisation, key), added in change.items():
         sums = current.get((organisation, key), CellSums()) + added
         row = {"organisation": organisation, **_cell_key(key)}
-        if sums.empty:
+        if sums.obligations == 0:
             emptied.append(row)
         else:
             kept.append({**row, **_cell_sums(sums)})
@@ -429,6 +470,19 @@ async def _add_to_portfolios(
 
 
 _PORTFOLIO_CELL_KEY = tuple(col.name for col in portfolio_cells.primary_key.columns)
+_CELL_SUMS = (
+    "committed",
+    "accepted",
+    "delivered",
+    "awaiting_review",
+    "obligations",
+    "first_in_year",
+)
+_ADDING = pg_insert(portfolio_cells)
+_ADD_TO_CELLS = _ADDING.on_conflict_do_update(
+    index_elements=_PORTFOLIO_CELL_KEY,
+    set_={name: portfolio_cells.c[name] + _ADDING.excluded[name] for name in _CELL_SUMS},
+)
 
 
 def _cell_key(key: CellKey) -> dict[str, Any]:

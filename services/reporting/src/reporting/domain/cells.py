@@ -95,7 +95,14 @@ class CellSums:
     @property
     def empty(self) -> bool:
         """Nothing counted: no figure, no obligation."""
-        return self == CellSums()
+        return not (
+            self.obligations
+            or self.first_in_year
+            or self.committed
+            or self.accepted
+            or self.delivered
+            or self.awaiting_review
+        )
 
 
 @dataclass(frozen=True, slots=True)
