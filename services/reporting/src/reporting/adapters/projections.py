@@ -235,7 +235,8 @@ async def refresh_contracts(
         # Not known before the lock: it may have arrived while this transaction waited.
         await _read_parties(conn, missing)
         await _lock(conn, [(_ORGANISATION_LOCKS, o) for c in missing.values() for o in c.parties])
-    await _read_contracts(conn, found)
+    years = _only_years(found)
+    await _read_contracts(conn, found, years)
     delivered = [
         {"c": c, "o": o, "d": sums[0], "a": sums[1]}
         for c, contract in found.items()
@@ -253,7 +254,7 @@ async def refresh_contracts(
         )
     stored: dict[str, dict[str, Row[Any]]] = defaultdict(dict)
     shares = select(contract_cells).where(contract_cells.c.contract_id.in_(wanted))
-    if (years := _only_years(found)) is not None:
+    if years is not None:
         shares = shares.where(contract_cells.c.year.in_(years))
     for r in await conn.execute(shares):
         stored[r.contract_id][r.year] = r
@@ -347,8 +348,11 @@ async def _read_parties(conn: AsyncConnection, found: Mapping[str, _Counted]) ->
         contract.return_due_days = int(c.return_due_days)
 
 
-async def _read_contracts(conn: AsyncConnection, found: Mapping[str, _Counted]) -> None:
-    """Each contract's obligations, returns, lines and targets (in the years asked for)."""
+async def _read_contracts(
+    conn: AsyncConnection, found: Mapping[str, _Counted], years: Collection[str] | None
+) -> None:
+    """Each contract's obligations, returns and lines, and its targets in ``years`` (None:
+    all)."""
     wanted = sorted(found)
     for o in await conn.execute(
         select(
@@ -398,7 +402,7 @@ async def _read_contracts(conn: AsyncConnection, found: Mapping[str, _Counted]) 
         obligation_targets.c.period,
         obligation_targets.c.target,
     ).where(obligation_targets.c.contract_id.in_(wanted))
-    if (years := _only_years(found)) is not None:
+    if years is not None:
         quarters = [f"{year}-Q{q}" for year in years for q in (1, 2, 3, 4)]
         targets = targets.where(obligation_targets.c.period.in_(quarters))
     for t in await conn.execute(targets):
@@ -420,10 +424,7 @@ async def _add_to_portfolios(
     if conn.dialect.name == "postgresql":
         await conn.execute(
             _ADD_TO_CELLS,
-            [
-                {"organisation": o, **_cell_key(key), **_cell_sums(sums)}
-                for (o, key), sums in change.items()
-            ],
+            cells.portfolio_rows(change),
         )
         if any(sums.obligations < 0 for sums in change.values()):
             await conn.execute(
@@ -454,11 +455,11 @@ async def _add_to_portfolios(
     kept, emptied = [], []
     for (organisation, key), added in change.items():
         sums = current.get((organisation, key), CellSums()) + added
-        row = {"organisation": organisation, **_cell_key(key)}
+        row = {"organisation": organisation, **key.row()}
         if sums.obligations == 0:
             emptied.append(row)
         else:
-            kept.append({**row, **_cell_sums(sums)})
+            kept.append({**row, **sums.row()})
     await upsert_many(conn, portfolio_cells, kept, key=_PORTFOLIO_CELL_KEY)
     if emptied:
         await conn.execute(
@@ -470,41 +471,12 @@ async def _add_to_portfolios(
 
 
 _PORTFOLIO_CELL_KEY = tuple(col.name for col in portfolio_cells.primary_key.columns)
-_CELL_SUMS = (
-    "committed",
-    "accepted",
-    "delivered",
-    "awaiting_review",
-    "obligations",
-    "first_in_year",
-)
+_CELL_SUMS = tuple(CellSums().row())
 _ADDING = pg_insert(portfolio_cells)
 _ADD_TO_CELLS = _ADDING.on_conflict_do_update(
     index_elements=_PORTFOLIO_CELL_KEY,
     set_={name: portfolio_cells.c[name] + _ADDING.excluded[name] for name in _CELL_SUMS},
 )
-
-
-def _cell_key(key: CellKey) -> dict[str, Any]:
-    return {
-        "period": key.period,
-        "measure": key.measure,
-        "unit": key.unit,
-        "framework_version": key.framework_version,
-        "rate": key.rate,
-        "due_on": key.due_on,
-    }
-
-
-def _cell_sums(sums: CellSums) -> dict[str, Any]:
-    return {
-        "committed": sums.committed,
-        "accepted": sums.accepted,
-        "delivered": sums.delivered,
-        "awaiting_review": sums.awaiting_review,
-        "obligations": sums.obligations,
-        "first_in_year": sums.first_in_year,
-    }
 
 
 _CONTRACT_LOCKS = 1

@@ -58,6 +58,17 @@ class CellKey:
     rate: str  # GBP per unit pinned at award, or FRAMEWORK_RATE
     due_on: date
 
+    def row(self) -> dict[str, Any]:
+        """As the key columns of a portfolio cell."""
+        return {
+            "period": self.period,
+            "measure": self.measure,
+            "unit": self.unit,
+            "framework_version": self.framework_version,
+            "rate": self.rate,
+            "due_on": self.due_on,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class CellSums:
@@ -91,6 +102,17 @@ class CellSums:
             -self.obligations,
             -self.first_in_year,
         )
+
+    def row(self) -> dict[str, Any]:
+        """As the figure columns of a portfolio cell."""
+        return {
+            "committed": self.committed,
+            "accepted": self.accepted,
+            "delivered": self.delivered,
+            "awaiting_review": self.awaiting_review,
+            "obligations": self.obligations,
+            "first_in_year": self.first_in_year,
+        }
 
     @property
     def empty(self) -> bool:
@@ -206,6 +228,11 @@ def changes(
         for key, sums in after.items():
             delta[(o, key)] += sums
     return {k: v for k, v in delta.items() if not v.empty}
+
+
+def portfolio_rows(summed: Mapping[tuple[str, CellKey], CellSums]) -> list[dict[str, Any]]:
+    """Organisations' cells, by (organisation, key), as rows of their portfolio cells."""
+    return [{"organisation": o, **key.row(), **sums.row()} for (o, key), sums in summed.items()]
 
 
 def breakdown(

@@ -164,15 +164,7 @@ def _fill() -> None:
                 summed[key] += sums
         if shares:
             conn.execute(contract_cells.insert(), shares)
-    rows = [
-        {
-            "organisation": organisation,
-            **{name: getattr(key, name) for name in CellKey.__dataclass_fields__},
-            **{name: getattr(sums, name) for name in CellSums.__dataclass_fields__},
-        }
-        for (organisation, key), sums in summed.items()
-    ]
-    if rows:
+    if rows := cells.portfolio_rows(summed):
         conn.execute(portfolio_cells.insert(), rows)
 
 
