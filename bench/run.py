@@ -556,7 +556,7 @@ def plan_requests(
 
 
 # The contract manager's alerts inbox is measurement's (paged, where alerts are acted on);
-# reporting's /alerts is the whole list, for exports.
+# reporting's /alerts lists them too (a page at a time, or whole as an export).
 INBOX = {"measurement /alerts?status=open (the inbox, first page)": ["/alerts?status=open"]}
 
 

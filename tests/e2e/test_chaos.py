@@ -299,11 +299,18 @@ async def alerts_in_measurement(system: System) -> Counter[str]:
 
 
 async def alerts_in_reporting(system: System) -> Counter[str]:
-    """Every alert reporting shows the buyer."""
+    """Every alert reporting shows the buyer, page by page."""
+    seen: Counter[str] = Counter()
     async with system.client("reporting") as reporting:
-        response = await reporting.get("/alerts", headers=BUYER)
-        assert response.status_code == 200, response.text
-        return Counter(str(a["alert_id"]) for a in response.json()["alerts"])
+        while True:
+            response = await reporting.get(
+                "/alerts", params={"limit": 500, "offset": sum(seen.values())}, headers=BUYER
+            )
+            assert response.status_code == 200, response.text
+            page = response.json()
+            seen.update(str(a["alert_id"]) for a in page["alerts"])
+            if sum(seen.values()) >= page["total"] or not page["alerts"]:
+                return seen
 
 
 async def test_returns_survive_killing_nats_measurement_and_reporting_under_load(

@@ -96,7 +96,7 @@ async def test_rebuilding_from_an_empty_log_leaves_empty_read_models(
 ) -> None:
     report = await rebuild(store, js, CONSUMERS, READ_MODEL_TABLES)
     assert (report.events_seen, report.events_applied) == (0, 0)
-    assert await ReadModels(store.database).alerts_for("anyone", None) == []
+    assert (await ReadModels(store.database).alerts_for("anyone", None)).alerts == []
 
 
 async def rows_of(store: EventStore, table: Table) -> list[tuple[Any, ...]]:

@@ -826,6 +826,29 @@ async def test_alerts_about_a_whole_return_or_a_pledge_are_kept_with_their_age(
     assert pledge["age_days"] == 75
 
 
+async def test_the_alert_list_comes_a_page_at_a_time_and_exports_whole(
+    client: httpx.AsyncClient, scenario: Scenario
+) -> None:
+    everything = await get(client, "/alerts")
+    first = await get(client, "/alerts", limit=1)
+    second = await get(client, "/alerts", limit=1, offset=1)
+    beyond = await get(client, "/alerts", limit=1, offset=2)
+    exported = await client.get(
+        "/alerts", params={"format": "csv", "limit": 1}, headers=as_org(WIRRAL)
+    )
+    too_many = await client.get("/alerts", params={"limit": 501}, headers=as_org(WIRRAL))
+
+    assert everything["total"] == len(everything["alerts"]) == 2
+    assert (first["total"], second["total"], beyond["total"]) == (2, 2, 2)
+    assert first["alerts"] + second["alerts"] == everything["alerts"]
+    assert beyond["alerts"] == []
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert [r["Alert id"] for r in rows] == [a["alert_id"] for a in everything["alerts"]]
+    assert too_many.status_code == 422
+    assert too_many.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in too_many.json()["errors"]] == ["limit"]
+
+
 async def test_late_and_overdue_returns_are_listed_most_overdue_first(
     client: httpx.AsyncClient, scenario: Scenario
 ) -> None:

@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 from svledger.database import Database
+from svledger.paging import Page
 
 from reporting.adapters.tables import (
     alerts,
@@ -59,6 +60,7 @@ from reporting.domain.portfolio import (
 )
 from reporting.domain.progress import (
     Alert,
+    AlertList,
     AlertStatus,
     AwardedContract,
     ContractProgress,
@@ -94,21 +96,36 @@ class ReadModels:
                 returns=await _returns(conn, contract_id),
                 open_alerts=await _alerts(
                     conn,
-                    and_(alerts.c.contract_id == contract_id, alerts.c.obligation_id.is_not(None)),
-                    AlertStatus.OPEN,
+                    and_(
+                        alerts.c.contract_id == contract_id,
+                        alerts.c.obligation_id.is_not(None),
+                        alerts.c.status == AlertStatus.OPEN.value,
+                    ),
                 ),
                 open_return_alerts=await _alerts(
                     conn,
-                    and_(alerts.c.contract_id == contract_id, alerts.c.obligation_id.is_(None)),
-                    AlertStatus.OPEN,
+                    and_(
+                        alerts.c.contract_id == contract_id,
+                        alerts.c.obligation_id.is_(None),
+                        alerts.c.status == AlertStatus.OPEN.value,
+                    ),
                 ),
             )
 
-    async def alerts_for(self, organisation: str, status: AlertStatus | None) -> list[Alert]:
-        """Alerts on contracts the organisation let or delivers (or on its own pledge)."""
-        party = or_(alerts.c.buyer == organisation, alerts.c.supplier == organisation)
+    async def alerts_for(
+        self, organisation: str, status: AlertStatus | None, page: Page | None = None
+    ) -> AlertList:
+        """Alerts on contracts the organisation let or delivers (or on its own pledge), oldest
+        first: a page of them, or (``page`` None) all."""
+        which = or_(alerts.c.buyer == organisation, alerts.c.supplier == organisation)
+        if status is not None:
+            which = and_(which, alerts.c.status == status.value)
         async with self.database.reader.connect() as conn:
-            return await _alerts(conn, party, status)
+            found = await _alerts(conn, which, page)
+            if page is None or (page.offset == 0 and len(found) < page.limit):
+                return AlertList(found, len(found))
+            counted = select(func.count()).select_from(alerts).where(which)
+            return AlertList(found, int((await conn.execute(counted)).scalar_one()))
 
     async def freshness(self, as_of: datetime) -> Freshness:
         """Up to which event each consumer's read models reflect the log."""
@@ -642,11 +659,11 @@ async def _returns(conn: AsyncConnection, contract_id: str) -> list[SubmittedRet
 
 
 async def _alerts(
-    conn: AsyncConnection, which: ColumnElement[bool], status: AlertStatus | None
+    conn: AsyncConnection, which: ColumnElement[bool], page: Page | None = None
 ) -> list[Alert]:
     query = select(alerts).where(which).order_by(alerts.c.raised_on, alerts.c.alert_id)
-    if status is not None:
-        query = query.where(alerts.c.status == status.value)
+    if page is not None:
+        query = query.limit(page.limit).offset(page.offset)
     return [_alert(r) for r in (await conn.execute(query)).all()]
 
 

@@ -9,13 +9,14 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from svledger.quantities import optional_figure
+from svledger.web import PageDep
 
 from reporting.api import tables
 from reporting.api.dependencies import Export, ExportDep, PartyDep, ServiceDep
 from reporting.api.rendering import EXPORTS, respond
 from reporting.api.schemas import FreshnessOut
 from reporting.application.reports import Reported, alerts_report
-from reporting.domain.progress import Alert, AlertStatus
+from reporting.domain.progress import Alert, AlertList, AlertStatus
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 
@@ -70,34 +71,39 @@ class AlertOut(BaseModel):
 
 
 class AlertsOut(BaseModel):
-    """Alerts, oldest first."""
+    """A page of alerts, oldest first."""
 
     as_of: date
     freshness: FreshnessOut
+    total: int = Field(description="alerts in this status (or all), on every page")
     alerts: list[AlertOut]
 
     @classmethod
-    def of(cls, report: Reported[list[Alert]]) -> AlertsOut:
+    def of(cls, report: Reported[AlertList]) -> AlertsOut:
         """From the report."""
         return cls(
             as_of=report.as_of,
             freshness=FreshnessOut.of(report.freshness),
-            alerts=[AlertOut.of(a, report.as_of) for a in report.content],
+            total=report.content.total,
+            alerts=[AlertOut.of(a, report.as_of) for a in report.content.alerts],
         )
 
 
 @router.get(
     "",
-    summary="Alerts on your organisation's contracts, with their age (?format=csv|xlsx to export)",
+    summary="Alerts on your organisation's contracts, with their age, a page at a time"
+    " (?format=csv|xlsx exports them all)",
     response_model=AlertsOut,
     responses=EXPORTS,
 )
 async def read_alerts(
     party: PartyDep,
     service: ServiceDep,
+    page: PageDep,
     status: Annotated[AlertStatus | None, Query(description="only alerts in this status")] = None,
     export: ExportDep = Export.JSON,
 ) -> AlertsOut | Response:
-    """Alerts on contracts your organisation let or delivers (and on its pledge), oldest first."""
-    report = await alerts_report(service, party, status)
+    """Alerts on contracts your organisation let or delivers (and on its pledge), oldest first:
+    ``limit`` of them after ``offset`` as JSON, every one as a CSV or XLSX file."""
+    report = await alerts_report(service, party, status, page if export is Export.JSON else None)
     return respond(export, report, AlertsOut.of, tables.alerts)

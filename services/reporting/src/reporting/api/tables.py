@@ -13,7 +13,7 @@ from reporting.application.reports import (
 from reporting.domain.kpi import ContractRating
 from reporting.domain.pledge import PledgeProgress
 from reporting.domain.portfolio import ContractSummary, Standing, Tally
-from reporting.domain.progress import Alert, ContractProgress
+from reporting.domain.progress import AlertList, ContractProgress
 from reporting.domain.report import Cell, Column, Tabular, day, figure, flag, integer, text
 from reporting.domain.returns import LateReturn, Story
 
@@ -230,7 +230,7 @@ def progress(report: Reported[ContractProgress]) -> Tabular:
     )
 
 
-def alerts(report: Reported[list[Alert]]) -> Tabular:
+def alerts(report: Reported[AlertList]) -> Tabular:
     """One row per alert, with its age."""
     today: date = report.as_of
     columns = (
@@ -276,7 +276,7 @@ def alerts(report: Reported[list[Alert]]) -> Tabular:
             "resolved_on": a.resolved_on,
             "resolution": a.resolution,
         }
-        for a in report.content
+        for a in report.content.alerts
     ]
     return Tabular("alerts", "Alerts", columns, rows, report.freshness)
 

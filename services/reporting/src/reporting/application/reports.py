@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from svledger.auth import Principal
 from svledger.errors import NotFound
+from svledger.paging import Page
 
 from reporting.adapters import ocds
 from reporting.application.progress import get_contract_progress
@@ -31,7 +32,7 @@ from reporting.domain.portfolio import (
     Standing,
     Tally,
 )
-from reporting.domain.progress import Alert, AlertStatus, ContractProgress
+from reporting.domain.progress import AlertList, AlertStatus, ContractProgress
 from reporting.domain.report import Freshness
 from reporting.domain.returns import LateReturn, Story, late_and_overdue
 
@@ -146,11 +147,11 @@ async def progress_report(
 
 
 async def alerts_report(
-    service: Reporting, reader: Principal, status: AlertStatus | None
-) -> Reported[list[Alert]]:
-    """Alerts on the caller's contracts (and its pledge), oldest first."""
+    service: Reporting, reader: Principal, status: AlertStatus | None, page: Page | None
+) -> Reported[AlertList]:
+    """Alerts on the caller's contracts (and its pledge), oldest first: a page, or all."""
     now = service.now()
-    found = await service.read_models.alerts_for(reader.organisation, status)
+    found = await service.read_models.alerts_for(reader.organisation, status, page)
     return await _fresh(service, found, now)
 
 

@@ -123,6 +123,14 @@ class Alert:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertList:
+    """Alerts, oldest first (a page of them, or all), and how many match in all."""
+
+    alerts: list[Alert]
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
 class ObligationProgress:
     """Committed against delivered for one obligation; figures are None until assessed."""
 
