@@ -91,7 +91,7 @@ async def test_two_transactions_adding_contracts_of_one_buyer_at_once_both_count
 
     models = ReadModels(database)
     quarters = await models.portfolio(BUYER, DAY)
-    by_quarter, totals = await models.breakdown_by_period(BUYER, DAY, Dimension.QUARTER)
+    by_quarter, totals = await models.breakdown_from_cells(BUYER, DAY, Dimension.QUARTER)
     assert by_quarter == quarters.breakdown(Dimension.QUARTER)
     assert totals == quarters.totals()
     assert [

@@ -237,7 +237,7 @@ async def test_running_totals_and_portfolio_cells_are_filled_in_for_rows_project
         ]
         assert totals == {"jobs": (Decimal("1.0001"), Decimal("3")), "weeks": (0, 0)}
         for party in ("council", "builder"):
-            by_quarter, _ = await ReadModels(database).breakdown_by_period(
+            by_quarter, _ = await ReadModels(database).breakdown_from_cells(
                 party, date(2026, 12, 1), Dimension.QUARTER
             )
             assert [

@@ -147,6 +147,6 @@ def test_a_contracts_cells_split_by_financial_year() -> None:
     assert {k.period for k in years["2026-27"]} == {Q1, Q2}
 
 
-def test_cells_are_only_summed_by_period() -> None:
-    with pytest.raises(ValueError, match="by quarter"):
-        breakdown([], Dimension.MEASURE, date(2026, 1, 1), {})
+def test_cells_are_summed_by_quarter_year_and_measure_only() -> None:
+    with pytest.raises(ValueError, match="not by theme"):
+        breakdown([], Dimension.THEME, date(2026, 1, 1), {})

@@ -183,12 +183,12 @@ class ReadModels:
                 open_alerts=open_alerts,
             )
 
-    async def breakdown_by_period(
+    async def breakdown_from_cells(
         self, organisation: str, as_of: date, dimension: Dimension
     ) -> tuple[list[Group], Tally]:
-        """The portfolio by quarter or financial year on ``as_of``, and its GBP totals, from
-        the organisation's portfolio cells: a few rows per quarter and measure, however many
-        contracts they sum (:mod:`reporting.domain.cells`)."""
+        """The portfolio by quarter, financial year or measure (:data:`cells.SUMMED_BY`) on
+        ``as_of``, and its GBP totals, from the organisation's portfolio cells: a few rows per
+        quarter and measure, however many contracts they sum (:mod:`reporting.domain.cells`)."""
         c = portfolio_cells.c
         async with self.database.reader.connect() as conn:
             rows = [

@@ -21,6 +21,7 @@ from svledger.paging import Page
 from reporting.adapters import ocds
 from reporting.application.progress import get_contract_progress
 from reporting.bootstrap import Reporting
+from reporting.domain import cells
 from reporting.domain.kpi import ContractRating, rate_contract
 from reporting.domain.pledge import PledgeProgress, progress
 from reporting.domain.portfolio import (
@@ -97,8 +98,8 @@ async def breakdown_report(
 ) -> Reported[Breakdown]:
     """The portfolio grouped by measure, outcome, theme, supplier, buyer, place, year or quarter."""
     now = service.now()
-    if dimension.by_period:
-        groups, totals = await service.read_models.breakdown_by_period(
+    if dimension in cells.SUMMED_BY:
+        groups, totals = await service.read_models.breakdown_from_cells(
             reader.organisation, now.date(), dimension
         )
         return await _fresh(service, Breakdown(dimension, groups, totals), now)

@@ -1,8 +1,9 @@
-"""Portfolio cells: the breakdowns by quarter and year, kept summed as the log is applied.
+"""Portfolio cells: the breakdowns by quarter, year and measure, kept summed as the log is
+applied.
 
 A *cell* is one obligation in one quarter in which it has a target or a returned line (the
-portfolio's rules, :mod:`reporting.domain.portfolio`). A breakdown by quarter or year adds
-cells up by measure and unit; summing them on every request grows with the portfolio (200,000
+portfolio's rules, :mod:`reporting.domain.portfolio`). A breakdown by quarter, year or measure
+adds cells up by measure and unit; summing them on every request grows with the portfolio (200,000
 cells for a buyer of 1,000 contracts over five years). So each contract's cells are summed once,
 when its targets, returns or reviews change, into rows keyed by what a report needs to finish
 the sums on its own day:
@@ -235,26 +236,39 @@ def portfolio_rows(summed: Mapping[tuple[str, CellKey], CellSums]) -> list[dict[
     return [{"organisation": o, **key.row(), **sums.row()} for (o, key), sums in summed.items()]
 
 
+SUMMED_BY = frozenset({Dimension.QUARTER, Dimension.YEAR, Dimension.MEASURE})
+
+
 def breakdown(
     rows: Iterable[tuple[CellKey, CellSums]],
     dimension: Dimension,
     as_of: date,
     proxy_values: Mapping[tuple[str, str], Decimal],
 ) -> list[Group]:
-    """An organisation's rows as the breakdown by quarter or year on ``as_of``."""
-    if not dimension.by_period:
-        raise ValueError(f"cells are summed by quarter, not by {dimension}")
+    """An organisation's rows as the breakdown by quarter, year or measure on ``as_of``.
+
+    By measure, each obligation's figures are those of all its quarters, and it is counted
+    once: by the rows for the whole contract, which count every obligation."""
+    if dimension not in SUMMED_BY:
+        raise ValueError(f"cells are summed by quarter, year and measure, not by {dimension}")
     by_year = dimension is Dimension.YEAR
+    by_measure = dimension is Dimension.MEASURE
     cells: dict[str, dict[tuple[str, str], Tally]] = defaultdict(dict)
     for key, sums in rows:
-        if key.period == WHOLE:
+        if key.period == WHOLE and not by_measure:
             continue
         units, gbp = _valued(key, sums, as_of, proxy_values)
-        counted = sums.first_in_year if by_year else sums.obligations
+        if by_measure:
+            # quarters carry the figures, the rows for the whole contract the count
+            group, counted = key.measure, sums.obligations if key.period == WHOLE else 0
+        elif by_year:
+            group, counted = financial_year(key.period), sums.first_in_year
+        else:
+            group, counted = key.period, sums.obligations
         tally = Tally(
             units, Figures() if gbp is None else gbp, counted, 0 if gbp is None else counted
         )
-        measures = cells[financial_year(key.period) if by_year else key.period]
+        measures = cells[group]
         line = (key.measure, key.unit)
         # most lines are one row: a measure's obligations share a due day and a proxy value
         measures[line] = tally if line not in measures else measures[line] + tally
