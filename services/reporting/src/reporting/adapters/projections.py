@@ -443,15 +443,8 @@ async def _add_to_portfolios(
             c.measure.in_(sorted({key.measure for _, key in change})),
         )
     ):
-        key = CellKey(r.period, r.measure, r.unit, r.framework_version, r.rate, r.due_on)
-        current[(r.organisation, key)] = CellSums(
-            r.committed,
-            r.accepted,
-            r.delivered,
-            r.awaiting_review,
-            int(r.obligations),
-            int(r.first_in_year),
-        )
+        key, sums = cells.from_row(r)
+        current[(r.organisation, key)] = sums
     kept, emptied = [], []
     for (organisation, key), added in change.items():
         sums = current.get((organisation, key), CellSums()) + added

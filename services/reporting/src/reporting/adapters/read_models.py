@@ -45,7 +45,6 @@ from reporting.adapters.tables import (
     schedule_periods,
 )
 from reporting.domain import cells
-from reporting.domain.cells import CellKey, CellSums
 from reporting.domain.pledge import PLEDGE_MEASURES, ConfirmedDelivery, Pledge, ReturnedQuantity
 from reporting.domain.portfolio import (
     ZERO,
@@ -192,17 +191,7 @@ class ReadModels:
         c = portfolio_cells.c
         async with self.database.reader.connect() as conn:
             rows = [
-                (
-                    CellKey(r.period, r.measure, r.unit, r.framework_version, r.rate, r.due_on),
-                    CellSums(
-                        r.committed,
-                        r.accepted,
-                        r.delivered,
-                        r.awaiting_review,
-                        int(r.obligations),
-                        int(r.first_in_year),
-                    ),
-                )
+                cells.from_row(r)
                 for r in await conn.execute(
                     select(portfolio_cells).where(c.organisation == organisation)
                 )

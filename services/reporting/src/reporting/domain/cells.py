@@ -236,6 +236,21 @@ def portfolio_rows(summed: Mapping[tuple[str, CellKey], CellSums]) -> list[dict[
     return [{"organisation": o, **key.row(), **sums.row()} for (o, key), sums in summed.items()]
 
 
+def from_row(row: Any) -> tuple[CellKey, CellSums]:
+    """A portfolio cell's row (with its columns as attributes) as its key and sums."""
+    return (
+        CellKey(row.period, row.measure, row.unit, row.framework_version, row.rate, row.due_on),
+        CellSums(
+            row.committed,
+            row.accepted,
+            row.delivered,
+            row.awaiting_review,
+            int(row.obligations),
+            int(row.first_in_year),
+        ),
+    )
+
+
 SUMMED_BY = frozenset({Dimension.QUARTER, Dimension.YEAR, Dimension.MEASURE})
 
 
