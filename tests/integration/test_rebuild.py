@@ -142,6 +142,7 @@ async def test_the_rebuilt_read_models_equal_the_live_ones_row_for_row(
         "consumer_marks",
         "portfolio_cells",
         "contract_cells",
+        "framework_measures",
     }
     for name, rows in live.items():
         assert rebuilt[name] == rows, name

@@ -154,7 +154,7 @@ async def test_the_upgrade_can_be_undone(url_at: UrlAt) -> None:
         await database.dispose()
 
 
-async def test_running_totals_and_portfolio_cells_are_filled_in_for_rows_projected_before(
+async def test_running_totals_portfolio_cells_and_measures_are_filled_in_for_rows_before(
     url_at: UrlAt,
 ) -> None:
     url = await url_at("0003")  # the last revision before the running totals
@@ -179,8 +179,17 @@ async def test_running_totals_and_portfolio_cells_are_filled_in_for_rows_project
             await conn.execute(
                 insert(obligations),
                 [
-                    {"contract_id": "c1", "obligation_id": o, "sequence": i, "measure": m}
-                    for i, (o, m) in enumerate([("jobs", "NT1"), ("weeks", "NT10")])
+                    {
+                        "contract_id": "c1",
+                        "obligation_id": o,
+                        "sequence": i,
+                        "measure": m,
+                        "theme": theme,
+                        "outcome": "More local people in employment",
+                    }
+                    for i, (o, m, theme) in enumerate(
+                        [("jobs", "NT1", "Jobs"), ("weeks", "NT10", "Skills")]
+                    )
                 ],
             )
             await conn.execute(
@@ -246,6 +255,16 @@ async def test_running_totals_and_portfolio_cells_are_filled_in_for_rows_project
             ] == [
                 ("2026-27-Q1", [("NT1", figures("1.25", "1.25", "1.0001", "0"), 1)]),
                 ("2026-27-Q2", [("NT1", figures("2.5", "2.5", "0", "3"), 1)]),
+            ], party
+            by_theme, _ = await ReadModels(database).breakdown_from_cells(
+                party, date(2026, 12, 1), Dimension.THEME
+            )
+            assert [
+                (g.key, [(m.measure, m.tally.units, m.tally.obligations) for m in g.measures])
+                for g in by_theme
+            ] == [
+                ("Jobs", [("NT1", figures("3.75", "3.75", "1.0001", "3"), 1)]),
+                ("Skills", [("NT10", figures("0", "0", "0", "0"), 1)]),
             ], party
 
         command.downgrade(alembic_config("reporting", url), "0003")

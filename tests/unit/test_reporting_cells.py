@@ -147,6 +147,39 @@ def test_a_contracts_cells_split_by_financial_year() -> None:
     assert {k.period for k in years["2026-27"]} == {Q1, Q2}
 
 
-def test_cells_are_summed_by_quarter_year_and_measure_only() -> None:
-    with pytest.raises(ValueError, match="not by theme"):
-        breakdown([], Dimension.THEME, date(2026, 1, 1), {})
+def test_by_theme_and_outcome_regroup_measures_as_their_framework_version_places_them() -> None:
+    later = contract_cells(
+        "v2027",
+        30,
+        obligations=[ObligationCells("ob-jobs-2", "NT1", "people", None)],
+        targets=[("ob-jobs-2", Q2, Decimal("7"))],
+        lines=[],
+        accepted_periods=[],
+    )
+    rows = [*cells_of_example().items(), *later.items()]
+    places = {
+        ("v2026", "NT1"): ("Jobs", "Local employment"),
+        ("v2026", "NT10"): ("Skills", "Local employment"),
+        ("v2027", "NT1"): ("Work", "Local employment"),  # the later version moved it
+    }
+    on = date(2027, 1, 1)
+
+    by_measure = {g.key: g for g in breakdown(rows, Dimension.MEASURE, on, {})}
+    by_theme = breakdown(rows, Dimension.THEME, on, {}, places)
+    [outcome] = breakdown(rows, Dimension.OUTCOME, on, {}, places)
+
+    assert [g.key for g in by_theme] == ["Jobs", "Skills", "Work"]
+    jobs, skills, work = (g.measures[0].tally for g in by_theme)
+    assert jobs == Tally(figures(6, 6, "1.5", 1), Figures(), 1, 0)
+    assert work == Tally(figures(7, 7, 0, 0), Figures(), 1, 0)
+    assert skills == by_measure["NT10"].measures[0].tally
+    # One outcome holds every obligation once: the lines by measure, whatever the version.
+    assert outcome.key == "Local employment"
+    assert outcome.measures == (*by_measure["NT1"].measures, *by_measure["NT10"].measures)
+    assert outcome.measures[0].tally.obligations == 2
+
+
+def test_cells_are_not_summed_by_the_contracts_parties_or_places() -> None:
+    for dimension in (Dimension.SUPPLIER, Dimension.BUYER, Dimension.PLACE):
+        with pytest.raises(ValueError, match=f"not by {dimension}"):
+            breakdown([], dimension, date(2026, 1, 1), {})

@@ -44,6 +44,7 @@ from reporting.adapters.tables import (
     contract_cells,
     contracts,
     deliveries,
+    framework_measures,
     obligation_targets,
     obligations,
     pledge_figures,
@@ -95,7 +96,8 @@ _ASSESSMENT_COLUMNS = (
 async def record_contract(
     conn: AsyncConnection, contract: AwardedContract, commitments: Sequence[Commitment]
 ) -> None:
-    """Record an awarded contract, what each obligation commits, and its quarterly targets."""
+    """Record an awarded contract, what each obligation commits, its quarterly targets, and
+    where its framework version places each of its measures."""
     await upsert(
         conn,
         contracts,
@@ -142,6 +144,24 @@ async def record_contract(
         ],
         key=("contract_id", "obligation_id"),
         update=_COMMITMENT_COLUMNS,
+    )
+    # A version's measures keep their theme and outcome: the first contract to say so is kept.
+    await upsert_many(
+        conn,
+        framework_measures,
+        [
+            {
+                "framework_version": contract.framework_version,
+                "measure": measure,
+                "theme": theme,
+                "outcome": outcome,
+            }
+            for measure, (theme, outcome) in sorted(
+                {c.measure: (c.theme, c.outcome) for c in commitments}.items()
+            )
+        ],
+        key=("framework_version", "measure"),
+        update=(),
     )
     # The award is its contract's first event: there are no targets before it to replace.
     await upsert_many(

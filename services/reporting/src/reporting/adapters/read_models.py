@@ -34,6 +34,7 @@ from reporting.adapters.tables import (
     consumer_marks,
     contracts,
     deliveries,
+    framework_measures,
     obligation_targets,
     obligations,
     pledge_figures,
@@ -185,9 +186,10 @@ class ReadModels:
     async def breakdown_from_cells(
         self, organisation: str, as_of: date, dimension: Dimension
     ) -> tuple[list[Group], Tally]:
-        """The portfolio by quarter, financial year or measure (:data:`cells.SUMMED_BY`) on
-        ``as_of``, and its GBP totals, from the organisation's portfolio cells: a few rows per
-        quarter and measure, however many contracts they sum (:mod:`reporting.domain.cells`)."""
+        """The portfolio by quarter, financial year, measure, theme or outcome
+        (:data:`cells.SUMMED_BY`) on ``as_of``, and its GBP totals, from the organisation's
+        portfolio cells: a few rows per quarter and measure, however many contracts they sum
+        (:mod:`reporting.domain.cells`)."""
         c = portfolio_cells.c
         async with self.database.reader.connect() as conn:
             rows = [
@@ -196,9 +198,13 @@ class ReadModels:
                     select(portfolio_cells).where(c.organisation == organisation)
                 )
             ]
-            proxies = await _proxy_values(conn, sorted({k.framework_version for k, _ in rows}))
+            versions = sorted({k.framework_version for k, _ in rows})
+            proxies = await _proxy_values(conn, versions)
+            places = None
+            if dimension in (Dimension.THEME, Dimension.OUTCOME):
+                places = await _measure_places(conn, versions)
         return (
-            cells.breakdown(rows, dimension, as_of, proxies),
+            cells.breakdown(rows, dimension, as_of, proxies, places),
             cells.totals(rows, as_of, proxies),
         )
 
@@ -593,6 +599,18 @@ async def _proxy_values(
         )
     ).all()
     return {(r.framework_version, r.measure): r.gbp_per_unit for r in rows}
+
+
+async def _measure_places(conn: AsyncConnection, versions: list[str]) -> cells.MeasurePlaces:
+    if not versions:
+        return {}
+    m = framework_measures.c
+    rows = await conn.execute(
+        select(m.framework_version, m.measure, m.theme, m.outcome).where(
+            m.framework_version.in_(versions)
+        )
+    )
+    return {(r.framework_version, r.measure): (r.theme, r.outcome) for r in rows}
 
 
 async def _open_alert_counts(conn: AsyncConnection, scope: ColumnElement[bool]) -> dict[str, int]:

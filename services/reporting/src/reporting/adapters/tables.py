@@ -222,9 +222,22 @@ deliveries = Table(
     Index("ix_deliveries_supplier", "supplier"),
 )
 
-# Each organisation's portfolio summed by quarter, for the breakdowns by quarter and year: one
-# row per quarter, measure, unit, proxy value (the framework version's table, or a rate pinned
-# at award) and return due day, summed over the contracts the organisation let or supplies.
+# Where each framework version places its measures, as the contracts awarded under it said:
+# a version's measures never change theme or outcome, so the breakdowns by theme and outcome
+# regroup the portfolio cells' measures by this table.
+framework_measures = Table(
+    "framework_measures",
+    metadata,
+    Column("framework_version", String(60), primary_key=True),
+    Column("measure", String(20), primary_key=True),
+    Column("theme", String(200), nullable=False),
+    Column("outcome", String(300), nullable=False),
+)
+
+# Each organisation's portfolio summed by quarter, for the breakdowns it answers (by quarter,
+# year, measure, theme and outcome): one row per quarter, measure, unit, proxy value (the
+# framework version's table, or a rate pinned at award) and return due day, summed over the
+# contracts the organisation let or supplies.
 # "Due to date" depends on the day of the report: a row's targets are all due once its due day
 # has passed, and before that only those of accepted returns (``accepted``). ``obligations``
 # counts the obligations with a target or a line in the quarter; ``first_in_year`` those whose

@@ -1,12 +1,12 @@
-"""Portfolio cells: the breakdowns by quarter, year and measure, kept summed as the log is
-applied.
+"""Portfolio cells: the breakdowns by quarter, year, measure, theme and outcome, kept summed as
+the log is applied.
 
 A *cell* is one obligation in one quarter in which it has a target or a returned line (the
 portfolio's rules, :mod:`reporting.domain.portfolio`). A breakdown by quarter, year or measure
-adds cells up by measure and unit; summing them on every request grows with the portfolio (200,000
-cells for a buyer of 1,000 contracts over five years). So each contract's cells are summed once,
-when its targets, returns or reviews change, into rows keyed by what a report needs to finish
-the sums on its own day:
+(theme and outcome regroup measures) adds cells up by measure and unit; summing them on every
+request grows with the portfolio (200,000 cells for a buyer of 1,000 contracts over five
+years). So each contract's cells are summed once, when its targets, returns or reviews change,
+into rows keyed by what a report needs to finish the sums on its own day:
 
 - the quarter, measure and unit it groups by;
 - the proxy value that turns units into GBP: a rate pinned at award, else the framework
@@ -251,7 +251,12 @@ def from_row(row: Any) -> tuple[CellKey, CellSums]:
     )
 
 
-SUMMED_BY = frozenset({Dimension.QUARTER, Dimension.YEAR, Dimension.MEASURE})
+SUMMED_BY = frozenset(
+    {Dimension.QUARTER, Dimension.YEAR, Dimension.MEASURE, Dimension.THEME, Dimension.OUTCOME}
+)
+
+# Where a framework version places each measure: (version, measure) -> (theme, outcome).
+MeasurePlaces = Mapping[tuple[str, str], tuple[str, str]]
 
 
 def breakdown(
@@ -259,27 +264,32 @@ def breakdown(
     dimension: Dimension,
     as_of: date,
     proxy_values: Mapping[tuple[str, str], Decimal],
+    measure_places: MeasurePlaces | None = None,
 ) -> list[Group]:
-    """An organisation's rows as the breakdown by quarter, year or measure on ``as_of``.
+    """An organisation's rows as the breakdown by quarter, year, measure, theme or outcome on
+    ``as_of``; theme and outcome need ``measure_places`` for the rows' measures.
 
-    By measure, each obligation's figures are those of all its quarters, and it is counted
-    once: by the rows for the whole contract, which count every obligation."""
+    By measure, theme and outcome, each obligation's figures are those of all its quarters,
+    and it is counted once: by the rows for the whole contract, which count every obligation."""
     if dimension not in SUMMED_BY:
-        raise ValueError(f"cells are summed by quarter, year and measure, not by {dimension}")
-    by_year = dimension is Dimension.YEAR
-    by_measure = dimension is Dimension.MEASURE
+        raise ValueError(
+            f"cells are summed by quarter, year, measure, theme and outcome, not by {dimension}"
+        )
+    places = measure_places or {}
     cells: dict[str, dict[tuple[str, str], Tally]] = defaultdict(dict)
     for key, sums in rows:
-        if key.period == WHOLE and not by_measure:
-            continue
-        units, gbp = _valued(key, sums, as_of, proxy_values)
-        if by_measure:
-            # quarters carry the figures, the rows for the whole contract the count
-            group, counted = key.measure, sums.obligations if key.period == WHOLE else 0
-        elif by_year:
-            group, counted = financial_year(key.period), sums.first_in_year
+        if dimension.by_period:
+            if key.period == WHOLE:
+                continue
+            if dimension is Dimension.YEAR:
+                group, counted = financial_year(key.period), sums.first_in_year
+            else:
+                group, counted = key.period, sums.obligations
         else:
-            group, counted = key.period, sums.obligations
+            # quarters carry the figures, the rows for the whole contract the count
+            group = _whole_contract_group(dimension, key, places)
+            counted = sums.obligations if key.period == WHOLE else 0
+        units, gbp = _valued(key, sums, as_of, proxy_values)
         tally = Tally(
             units, Figures() if gbp is None else gbp, counted, 0 if gbp is None else counted
         )
@@ -288,6 +298,13 @@ def breakdown(
         # most lines are one row: a measure's obligations share a due day and a proxy value
         measures[line] = tally if line not in measures else measures[line] + tally
     return grouped(dimension, cells)
+
+
+def _whole_contract_group(dimension: Dimension, key: CellKey, places: MeasurePlaces) -> str:
+    if dimension is Dimension.MEASURE:
+        return key.measure
+    theme, outcome = places.get((key.framework_version, key.measure), ("", ""))
+    return theme if dimension is Dimension.THEME else outcome
 
 
 def totals(
