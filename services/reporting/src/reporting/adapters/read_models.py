@@ -76,6 +76,12 @@ def party_to(organisation: str) -> ColumnElement[bool]:
     return or_(contracts.c.buyer == organisation, contracts.c.supplier == organisation)
 
 
+def alerts_of(organisation: str) -> ColumnElement[bool]:
+    """Alerts on contracts the organisation let or supplies, or on its own pledge: each alert
+    carries its contract's parties, so this reads the alerts' own indexes."""
+    return or_(alerts.c.buyer == organisation, alerts.c.supplier == organisation)
+
+
 class ReadModels:
     """What reporting has projected, read back in the shapes the application works with."""
 
@@ -117,7 +123,7 @@ class ReadModels:
     ) -> AlertList:
         """Alerts on contracts the organisation let or delivers (or on its own pledge), oldest
         first: a page of them, or (``page`` None) all."""
-        which = or_(alerts.c.buyer == organisation, alerts.c.supplier == organisation)
+        which = alerts_of(organisation)
         if status is not None:
             which = and_(which, alerts.c.status == status.value)
         async with self.database.reader.connect() as conn:
@@ -160,7 +166,7 @@ class ReadModels:
             ]
             versions = sorted({c.framework_version for c in found})
             proxies = await _proxy_values(conn, versions)
-            open_alerts = await _open_alert_counts(conn, scope)
+            open_alerts = await _open_alert_counts(conn, organisation, contract_id)
             if not by_period:
                 if kpis_only:
                     raise ValueError("KPI ratings are read by period")
@@ -613,15 +619,17 @@ async def _measure_places(conn: AsyncConnection, versions: list[str]) -> cells.M
     return {(r.framework_version, r.measure): (r.theme, r.outcome) for r in rows}
 
 
-async def _open_alert_counts(conn: AsyncConnection, scope: ColumnElement[bool]) -> dict[str, int]:
-    rows = (
-        await conn.execute(
-            select(alerts.c.contract_id, func.count())
-            .select_from(_with_contract(alerts))
-            .where(scope, alerts.c.status != AlertStatus.RESOLVED.value)
-            .group_by(alerts.c.contract_id)
-        )
-    ).all()
+async def _open_alert_counts(
+    conn: AsyncConnection, organisation: str, contract_id: str | None
+) -> dict[str, int]:
+    """Alerts not yet resolved on each of the organisation's contracts (or on one)."""
+    c = alerts.c
+    on = c.contract_id.is_not(None) if contract_id is None else c.contract_id == contract_id
+    rows = await conn.execute(
+        select(c.contract_id, func.count())
+        .where(alerts_of(organisation), on, c.status != AlertStatus.RESOLVED.value)
+        .group_by(c.contract_id)
+    )
     return {str(r[0]): int(r[1]) for r in rows}
 
 
