@@ -92,6 +92,19 @@ def test_amounts_are_exact_json_numbers() -> None:
     assert json.loads(text, parse_float=Decimal)["amount"] == Decimal("1250000.5")
 
 
+def test_every_amount_of_a_long_document_is_exact_and_its_text_stays_text() -> None:
+    amounts = [Decimal(i) / Decimal(8) for i in range(3000)]
+    document = {"rows": [{"amount": a, "label": str(a), "on": date(2027, 1, 1)} for a in amounts]}
+
+    parsed = json.loads(dumps(document), parse_float=Decimal, parse_int=Decimal)
+
+    assert [row["amount"] for row in parsed["rows"]] == amounts
+    assert [row["label"] for row in parsed["rows"]] == [str(a) for a in amounts]
+    assert {row["on"] for row in parsed["rows"]} == {"2027-01-01"}
+    with pytest.raises(ValueError, match="NaN"):
+        dumps({"amount": Decimal("NaN")})
+
+
 @pytest.mark.parametrize(
     ("damage", "where", "message"),
     [

@@ -2,11 +2,18 @@
 
 OCDS wants amounts as JSON numbers; Python's json module would have to go through float to
 write a Decimal as one. This writer spells each Decimal out digit for digit instead.
+
+A portfolio's OCDS package runs to megabytes, so the document is written by the json module's
+C encoder, each Decimal standing in as a string ``"<token><n>"``, then each stand-in is
+replaced by the Decimal's digits. The token is drawn afresh for every document, so no text in
+it can pass for a stand-in.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import secrets
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,17 +24,30 @@ from svledger.quantities import figure
 
 def dumps(value: Any) -> str:
     """Serialise ``value``; Decimals become exact JSON numbers, dates ISO 8601 strings."""
-    if value is None or isinstance(value, bool | int | str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"{value} cannot be written as a JSON number")
-        return figure(value)
-    if isinstance(value, datetime | date):
-        return json.dumps(value.isoformat())
-    if isinstance(value, Mapping):
-        members = (f"{json.dumps(str(k), ensure_ascii=False)}:{dumps(v)}" for k, v in value.items())
-        return "{" + ",".join(members) + "}"
-    if isinstance(value, Sequence):
-        return "[" + ",".join(dumps(v) for v in value) + "]"
-    raise TypeError(f"{type(value).__name__} cannot be written as JSON")
+    token = secrets.token_hex(16)
+    numbers: list[str] = []
+
+    def stand_in(item: Any) -> Any:
+        if isinstance(item, Decimal):
+            if not item.is_finite():
+                raise ValueError(f"{item} cannot be written as a JSON number")
+            numbers.append(figure(item))
+            return f"{token}{len(numbers) - 1}"
+        if isinstance(item, datetime | date):
+            return item.isoformat()
+        if isinstance(item, Mapping):
+            return dict(item)
+        if isinstance(item, Sequence) and not isinstance(item, bytes | bytearray):
+            return list(item)
+        raise TypeError(f"{type(item).__name__} cannot be written as JSON")
+
+    text = json.dumps(
+        value,
+        default=stand_in,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        allow_nan=False,
+    )
+    if not numbers:
+        return text
+    return re.sub(f'"{token}([0-9]+)"', lambda m: numbers[int(m.group(1))], text)
