@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from typing import Any
 
 from svledger.periods import Quarter
@@ -46,10 +47,7 @@ def release(
     portfolio: Portfolio, contract: ContractFacts, prefix: str, published: datetime
 ) -> dict[str, Any]:
     """One contract as an OCDS release."""
-    obligations = sorted(
-        (ob for ob in portfolio.obligations if ob.contract_id == contract.contract_id),
-        key=lambda ob: ob.sequence,
-    )
+    obligations = sorted(portfolio.obligations_of(contract.contract_id), key=lambda ob: ob.sequence)
     award_id = f"{contract.contract_id}-award"
     buyer = {"id": contract.buyer, "name": contract.buyer}
     supplier = {"id": contract.supplier, "name": contract.supplier}
@@ -174,8 +172,15 @@ def _delivered(
 
 
 def _quarter(label: str) -> dict[str, str]:
+    start, end = _bounds(label)
+    return {"startDate": start, "endDate": end}
+
+
+@lru_cache(maxsize=512)
+def _bounds(label: str) -> tuple[str, str]:
+    """A quarter's first and last instants (a portfolio's releases name each one many times)."""
     quarter = Quarter.parse(label)
-    return {"startDate": _start(quarter.starts), "endDate": _end(quarter.ends)}
+    return _start(quarter.starts), _end(quarter.ends)
 
 
 def _start(day: date) -> str:

@@ -203,8 +203,8 @@ def rate_contract(portfolio: Portfolio, contract: ContractFacts, rule: KpiRule) 
     periods = tuple(q.label for q in window)
     kpis = tuple(
         _rate_kpi(portfolio, ob, periods, rule)
-        for ob in sorted(portfolio.obligations, key=lambda o: o.sequence)
-        if ob.contract_id == contract.contract_id and ob.is_kpi
+        for ob in sorted(portfolio.obligations_of(contract.contract_id), key=lambda o: o.sequence)
+        if ob.is_kpi
     )
     rated = [k for k in kpis if k.rating is not Rating.OTHER]
     return ContractRating(

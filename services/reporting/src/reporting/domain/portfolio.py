@@ -273,6 +273,9 @@ class Portfolio:
         self._contracts = {c.contract_id: c for c in self.contracts}
         # Obligations of contracts the portfolio does not hold are not reported on.
         self.obligations = [ob for ob in obligations if ob.contract_id in self._contracts]
+        self._of_contract: dict[str, list[ObligationFacts]] = defaultdict(list)
+        for ob in self.obligations:
+            self._of_contract[ob.contract_id].append(ob)
         self.proxy_values = proxy_values
         self.as_of = as_of
         self.open_alerts = dict(open_alerts or {})
@@ -293,6 +296,10 @@ class Portfolio:
     def contract(self, contract_id: str) -> ContractFacts:
         """One contract of the portfolio."""
         return self._contracts[contract_id]
+
+    def obligations_of(self, contract_id: str) -> Sequence[ObligationFacts]:
+        """One contract's obligations, in the portfolio's order."""
+        return self._of_contract.get(contract_id, [])
 
     def to_date(self, contract: ContractFacts, period: str) -> bool:
         """Whether ``period``'s target is due by the report's day (see the module's rules)."""
@@ -416,11 +423,8 @@ class Portfolio:
 
     def summaries(self) -> list[ContractSummary]:
         """One summary per contract, in reference order."""
-        by_contract: dict[str, list[ObligationFacts]] = defaultdict(list)
-        for ob in self.obligations:
-            by_contract[ob.contract_id].append(ob)
         return [
-            ContractSummary.of(self, contract, by_contract.get(contract.contract_id, []))
+            ContractSummary.of(self, contract, self.obligations_of(contract.contract_id))
             for contract in sorted(self.contracts, key=lambda c: (c.reference, c.contract_id))
         ]
 
