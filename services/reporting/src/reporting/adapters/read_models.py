@@ -166,7 +166,6 @@ class ReadModels:
             ]
             versions = sorted({c.framework_version for c in found})
             proxies = await _proxy_values(conn, versions)
-            open_alerts = await _open_alert_counts(conn, organisation, contract_id)
             if not by_period:
                 if kpis_only:
                     raise ValueError("KPI ratings are read by period")
@@ -177,7 +176,6 @@ class ReadModels:
                     lines=[],
                     proxy_values=proxies,
                     as_of=as_of,
-                    open_alerts=open_alerts,
                     totals=totals,
                 )
             return Portfolio(
@@ -186,7 +184,6 @@ class ReadModels:
                 lines=await _lines(conn, scope, kpis_only),
                 proxy_values=proxies,
                 as_of=as_of,
-                open_alerts=open_alerts,
             )
 
     async def breakdown_from_cells(
@@ -213,6 +210,21 @@ class ReadModels:
             cells.breakdown(rows, dimension, as_of, proxies, places),
             cells.totals(rows, as_of, proxies),
         )
+
+    async def open_alert_counts(self, organisation: str) -> dict[str, int]:
+        """Alerts not yet resolved on each of the organisation's contracts."""
+        c = alerts.c
+        query = (
+            select(c.contract_id, func.count())
+            .where(
+                alerts_of(organisation),
+                c.contract_id.is_not(None),
+                c.status != AlertStatus.RESOLVED.value,
+            )
+            .group_by(c.contract_id)
+        )
+        async with self.database.reader.connect() as conn:
+            return {str(r[0]): int(r[1]) for r in await conn.execute(query)}
 
     async def contracts_of(self, organisation: str) -> list[ContractFacts]:
         """The contracts the organisation let or supplies."""
@@ -617,20 +629,6 @@ async def _measure_places(conn: AsyncConnection, versions: list[str]) -> cells.M
         )
     )
     return {(r.framework_version, r.measure): (r.theme, r.outcome) for r in rows}
-
-
-async def _open_alert_counts(
-    conn: AsyncConnection, organisation: str, contract_id: str | None
-) -> dict[str, int]:
-    """Alerts not yet resolved on each of the organisation's contracts (or on one)."""
-    c = alerts.c
-    on = c.contract_id.is_not(None) if contract_id is None else c.contract_id == contract_id
-    rows = await conn.execute(
-        select(c.contract_id, func.count())
-        .where(alerts_of(organisation), on, c.status != AlertStatus.RESOLVED.value)
-        .group_by(c.contract_id)
-    )
-    return {str(r[0]): int(r[1]) for r in rows}
 
 
 async def _obligation_progress(conn: AsyncConnection, contract_id: str) -> list[ObligationProgress]:

@@ -81,7 +81,9 @@ async def portfolio_report(service: Reporting, reader: Principal) -> Reported[Po
     """Every contract the caller let or supplies, committed against delivered."""
     now = service.now()
     portfolio = await _portfolio(service, reader, now, by_period=False)
-    return await _fresh(service, PortfolioReport(portfolio.summaries(), portfolio.totals()), now)
+    open_alerts = await service.read_models.open_alert_counts(reader.organisation)
+    summaries = portfolio.summaries(open_alerts)
+    return await _fresh(service, PortfolioReport(summaries, portfolio.totals()), now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +136,8 @@ async def supplier_standing(
     standing = next((s for s in portfolio.league_table() if s.supplier == supplier), None)
     if standing is None:
         raise NotFound(f"supplier {supplier} was not found")
-    contracts = [s for s in portfolio.summaries() if s.contract.supplier == supplier]
+    open_alerts = await service.read_models.open_alert_counts(reader.organisation)
+    contracts = [s for s in portfolio.summaries(open_alerts) if s.contract.supplier == supplier]
     return await _fresh(service, SupplierStanding(standing, contracts), now)
 
 

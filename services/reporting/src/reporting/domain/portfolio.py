@@ -266,7 +266,6 @@ class Portfolio:
         *,
         proxy_values: Mapping[tuple[str, str], Decimal],
         as_of: date,
-        open_alerts: Mapping[str, int] | None = None,
         totals: Mapping[tuple[str, str], Figures] | None = None,
     ) -> None:
         self.contracts = list(contracts)
@@ -278,7 +277,6 @@ class Portfolio:
             self._of_contract[ob.contract_id].append(ob)
         self.proxy_values = proxy_values
         self.as_of = as_of
-        self.open_alerts = dict(open_alerts or {})
         self._totals = None if totals is None else dict(totals)
         self._ratios: dict[tuple[str, str], Fraction | None] = {}
         if self._totals is not None and lines:
@@ -421,10 +419,16 @@ class Portfolio:
         """Every accepted unit in the portfolio, whatever its measure (for reconciliation)."""
         return sum((self.figures(ob).delivered for ob in self.obligations), ZERO)
 
-    def summaries(self) -> list[ContractSummary]:
-        """One summary per contract, in reference order."""
+    def summaries(self, open_alerts: Mapping[str, int]) -> list[ContractSummary]:
+        """One summary per contract, in reference order, with its alerts not yet resolved
+        (``open_alerts``, by contract)."""
         return [
-            ContractSummary.of(self, contract, self.obligations_of(contract.contract_id))
+            ContractSummary.of(
+                self,
+                contract,
+                self.obligations_of(contract.contract_id),
+                open_alerts.get(contract.contract_id, 0),
+            )
             for contract in sorted(self.contracts, key=lambda c: (c.reference, c.contract_id))
         ]
 
@@ -527,7 +531,11 @@ class ContractSummary:
 
     @classmethod
     def of(
-        cls, portfolio: Portfolio, contract: ContractFacts, obligations: Sequence[ObligationFacts]
+        cls,
+        portfolio: Portfolio,
+        contract: ContractFacts,
+        obligations: Sequence[ObligationFacts],
+        open_alerts: int,
     ) -> ContractSummary:
         """Summarise one contract's obligations."""
         assessed, good = on_track(portfolio, obligations)
@@ -539,7 +547,7 @@ class ContractSummary:
             on_track=good,
             delivery_ratio=delivery_ratio(portfolio, obligations),
             gbp=gbp,
-            open_alerts=portfolio.open_alerts.get(contract.contract_id, 0),
+            open_alerts=open_alerts,
         )
 
 
