@@ -8,7 +8,7 @@ decimals and summed in Python, never in SQL (SQLite would sum them as floating p
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from datetime import date, datetime
 from decimal import Decimal
@@ -469,6 +469,7 @@ async def _obligations(
             select(*(obligations.c[name] for name in _OBLIGATION_FACTS))
             .select_from(_with_contract(obligations))
             .where(scope, _of_obligations(kpis_only))
+            .order_by(obligations.c.contract_id, obligations.c.sequence)
         )
     ).all()
     target_rows = (
@@ -484,12 +485,9 @@ async def _obligations(
         )
     ).all()
     targets: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
-    for t in target_rows:
-        targets[(t.contract_id, t.obligation_id)][t.period] = t.target
-    return [
-        _obligation(r, targets.get((r.contract_id, r.obligation_id), {}))
-        for r in sorted(rows, key=lambda r: (r.contract_id, r.sequence))
-    ]
+    for contract_id, obligation_id, period, target in target_rows:
+        targets[(contract_id, obligation_id)][period] = target
+    return [_obligation(r, targets.get((r[0], r[1]), {})) for r in rows]
 
 
 _OBLIGATION_FACTS = (
@@ -507,20 +505,35 @@ _OBLIGATION_FACTS = (
 )
 
 
-def _obligation(r: Row[Any, *tuple[Any, ...]], targets: Mapping[str, Decimal]) -> ObligationFacts:
+def _obligation(r: Sequence[Any], targets: Mapping[str, Decimal]) -> ObligationFacts:
+    """An obligation from a row whose first columns are :data:`_OBLIGATION_FACTS`, read by
+    position: by name, a row's columns cost more than the rest of the report's work on it."""
+    (
+        contract_id,
+        obligation_id,
+        sequence,
+        measure,
+        theme,
+        outcome,
+        unit,
+        description,
+        is_kpi,
+        place,
+        proxy_gbp_per_unit,
+    ) = r[: len(_OBLIGATION_FACTS)]
     return ObligationFacts(
-        contract_id=r.contract_id,
-        obligation_id=r.obligation_id,
-        sequence=int(r.sequence),
-        measure=r.measure,
-        theme=r.theme or "",
-        outcome=r.outcome or "",
-        unit=r.unit or "",
-        description=r.description or "",
-        is_kpi=bool(r.is_kpi),
+        contract_id=contract_id,
+        obligation_id=obligation_id,
+        sequence=int(sequence),
+        measure=measure,
+        theme=theme or "",
+        outcome=outcome or "",
+        unit=unit or "",
+        description=description or "",
+        is_kpi=bool(is_kpi),
         targets=targets,
-        place=r.place,
-        proxy_gbp_per_unit=r.proxy_gbp_per_unit,
+        place=place,
+        proxy_gbp_per_unit=proxy_gbp_per_unit,
     )
 
 
@@ -555,6 +568,7 @@ async def _obligation_totals(
             )
             .select_from(_with_contract(obligations))
             .where(scope, obligations.c.sequence.is_not(None))
+            .order_by(obligations.c.contract_id, obligations.c.sequence)
         )
     ).all()
     early: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
@@ -572,14 +586,16 @@ async def _obligation_totals(
         early[(t.contract_id, t.obligation_id)] += t.target
     found: list[ObligationFacts] = []
     totals: dict[tuple[str, str], Figures] = {}
-    for r in sorted(rows, key=lambda r: (r.contract_id, r.sequence)):
-        key = (r.contract_id, r.obligation_id)
-        found.append(_obligation(r, {}))
+    for r in rows:
+        ob = _obligation(r, {})
+        delivered, awaiting_review, committed_all, due_before = r[len(_OBLIGATION_FACTS) :]
+        key = (ob.contract_id, ob.obligation_id)
+        found.append(ob)
         totals[key] = Figures(
-            committed=r.committed_all or ZERO,
-            due=(r.due_before or ZERO) + early.get(key, ZERO),
-            delivered=r.delivered or ZERO,
-            awaiting_review=r.awaiting_review or ZERO,
+            committed=committed_all or ZERO,
+            due=(due_before or ZERO) + early.get(key, ZERO),
+            delivered=delivered or ZERO,
+            awaiting_review=awaiting_review or ZERO,
         )
     return found, totals
 
