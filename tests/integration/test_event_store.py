@@ -124,3 +124,27 @@ async def test_event_ids_are_kept_as_given(store: EventStore) -> None:
     event = NewEvent("Happened", {"n": 1}, event_id=uuid.uuid4())
     await store.append("thing-9", 0, [event], ACTOR)
     assert (await store.load("thing-9"))[0].event_id == event.event_id
+
+
+async def test_several_streams_append_together_or_not_at_all(store: EventStore) -> None:
+    await store.append("alert-taken", 0, happened(1), ACTOR)
+
+    async with store.transaction() as tx:
+        appended = await tx.append_streams(
+            [("alert-a", 0, happened(1)), ("thing-3", 0, happened(2)), ("alert-b", 0, [])],
+            ACTOR,
+        )
+    with pytest.raises(ConcurrencyError, match="one of 2 streams") as refused:
+        async with store.transaction() as tx:
+            await tx.append_streams(
+                [("alert-c", 0, happened(1)), ("alert-taken", 0, happened(1))], ACTOR
+            )
+
+    assert [[(e.stream_id, e.stream_version) for e in some] for some in appended] == [
+        [("alert-a", 1)],
+        [("thing-3", 1), ("thing-3", 2)],
+        [],
+    ]
+    assert [e.data["n"] for e in await store.load("thing-3")] == [0, 1]
+    assert refused.value.extra["expected_versions"] == {"alert-c": 0, "alert-taken": 0}
+    assert await store.load("alert-c") == []  # the clash on one stream kept the other out

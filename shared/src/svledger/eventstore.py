@@ -79,6 +79,10 @@ class Upcasters:
         )
 
 
+# One stream's part of a multi-stream append: (stream id, expected version, new events).
+Append = tuple[str, int, Sequence[NewEvent]]
+
+
 @dataclass(frozen=True, order=True, slots=True)
 class Cursor:
     """A place in the store's commit order: ``(txid, position)``; txid is 0 on SQLite."""
@@ -121,20 +125,18 @@ _PG_READ_COMMITTED = (
     "ORDER BY txid, position LIMIT $3"
 )
 
-# The PostgreSQL insert: the stream id, metadata and time once ($1-$3), then five parameters
-# an event. PostgreSQL takes at most 32,767 parameters a statement; larger batches go through
+# The PostgreSQL insert: the metadata and time once ($1-$2), then six parameters an event.
+# PostgreSQL takes at most 32,767 parameters a statement; larger batches go through
 # SQLAlchemy's executemany instead.
-_PG_SHARED, _PG_PER_EVENT = 3, 5
+_PG_SHARED, _PG_PER_EVENT = 2, 6
 _PG_MAX_EVENTS = (32_767 - _PG_SHARED) // _PG_PER_EVENT
 
 
 @lru_cache(maxsize=64)
 def _pg_insert(n: int) -> str:
-    """The insert of ``n`` events of one stream, in version order (positions follow it)."""
+    """The insert of ``n`` events, in the order given (positions follow it)."""
     rows = ", ".join(
-        "($1, "
-        + ", ".join(f"${_PG_SHARED + _PG_PER_EVENT * i + k}" for k in range(1, 6))
-        + ", $2, $3)"
+        "(" + ", ".join(f"${_PG_SHARED + _PG_PER_EVENT * i + k}" for k in range(1, 7)) + ", $1, $2)"
         for i in range(n)
     )
     columns = (
@@ -143,13 +145,12 @@ def _pg_insert(n: int) -> str:
     return f"INSERT INTO events ({columns}) VALUES {rows}"  # noqa: S608 (placeholders only)
 
 
-def _pg_parameters(
-    stream_id: str, envelopes: Sequence[EventEnvelope], meta: JSON, now: datetime
-) -> list[Any]:
+def _pg_parameters(envelopes: Sequence[EventEnvelope], meta: JSON, now: datetime) -> list[Any]:
     """The parameters of :func:`_pg_insert`; JSON goes as text, as SQLAlchemy's codec takes it."""
-    params: list[Any] = [stream_id, json.dumps(meta), now]
+    params: list[Any] = [json.dumps(meta), now]
     for env in envelopes:
         params += (
+            env.stream_id,
             env.stream_version,
             env.event_id,
             env.type,
@@ -181,10 +182,18 @@ def _envelopes(
     ]
 
 
-def _conflict(stream_id: str, expected_version: int) -> ConcurrencyError:
+def _conflict(appends: Sequence[Append]) -> ConcurrencyError:
+    if len(appends) == 1:
+        stream_id, expected_version, _ = appends[0]
+        return ConcurrencyError(
+            f"stream {stream_id} has moved past version {expected_version}; "
+            "reload it and try again",
+            extra={"stream_id": stream_id, "expected_version": expected_version},
+        )
     return ConcurrencyError(
-        f"stream {stream_id} has moved past version {expected_version}; reload it and try again",
-        extra={"stream_id": stream_id, "expected_version": expected_version},
+        f"one of {len(appends)} streams has moved past the version it was appended after; "
+        "reload them and try again",
+        extra={"expected_versions": {stream_id: version for stream_id, version, _ in appends}},
     )
 
 
@@ -227,19 +236,31 @@ class StoreTransaction:
     ) -> list[EventEnvelope]:
         """Append after ``expected_version`` (0 for a new stream); a clash raises
         :class:`ConcurrencyError` and the transaction is rolled back by its owner."""
-        if not new_events:
-            return []
+        [appended] = await self.append_streams(
+            [(stream_id, expected_version, new_events)], metadata
+        )
+        return appended
+
+    async def append_streams(
+        self, appends: Sequence[Append], metadata: Metadata
+    ) -> list[list[EventEnvelope]]:
+        """Append to several streams in one statement, each ``(stream_id, expected_version,
+        events)`` as :meth:`append` would; what was appended to each, in the order given. A
+        clash on any of them raises :class:`ConcurrencyError` naming them all."""
         now = self.store.clock()
         meta = metadata.as_json()
-        envelopes = _envelopes(stream_id, expected_version, new_events, metadata, now)
+        appended = [_envelopes(s, v, events, metadata, now) for s, v, events in appends]
+        envelopes = [env for some in appended for env in some]
+        if not envelopes:
+            return appended
         try:
             if self.store.database.is_postgres and len(envelopes) <= _PG_MAX_EVENTS:
-                params = _pg_parameters(stream_id, envelopes, meta, now)
+                params = _pg_parameters(envelopes, meta, now)
                 await self.conn.exec_driver_sql(_pg_insert(len(envelopes)), tuple(params))
             else:
                 rows = [
                     {
-                        "stream_id": stream_id,
+                        "stream_id": env.stream_id,
                         "stream_version": env.stream_version,
                         "event_id": env.event_id,
                         "type": env.type,
@@ -253,9 +274,9 @@ class StoreTransaction:
                 # One row goes through a plain execute; executemany only pays off for batches.
                 await self.conn.execute(_INSERT, rows[0] if len(rows) == 1 else rows)
         except IntegrityError as exc:
-            raise _conflict(stream_id, expected_version) from exc
+            raise _conflict(appends) from exc
         self.appended.extend(envelopes)
-        return envelopes
+        return appended
 
     async def load(self, stream_id: str) -> list[EventEnvelope]:
         """Every event of one stream, in version order, upcast to current shapes."""
@@ -313,7 +334,7 @@ class EventStore:
                 return await tx.append(stream_id, expected_version, new_events, metadata)
         now = self.clock()
         envelopes = _envelopes(stream_id, expected_version, new_events, metadata, now)
-        params = _pg_parameters(stream_id, envelopes, metadata.as_json(), now)
+        params = _pg_parameters(envelopes, metadata.as_json(), now)
         refused: asyncpg.IntegrityConstraintViolationError | None = None
         async with self.database.driver_connection() as conn:
             try:
@@ -321,7 +342,7 @@ class EventStore:
             except asyncpg.IntegrityConstraintViolationError as exc:
                 refused = exc
         if refused is not None:
-            raise _conflict(stream_id, expected_version) from refused
+            raise _conflict([(stream_id, expected_version, new_events)]) from refused
         for listener in self._listeners:
             listener()
         return envelopes

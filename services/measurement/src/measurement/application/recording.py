@@ -30,11 +30,16 @@ async def record(
 ) -> list[EventEnvelope]:
     """Append after ``expected_version`` and project what was appended."""
     recorded = await tx.append(stream_id, expected_version, events, metadata)
+    await _show(tx, recorded)
+    return recorded
+
+
+async def _show(tx: StoreTransaction, recorded: Sequence[EventEnvelope]) -> None:
+    """Project what was appended."""
     # Webhook retries are timed on the wall clock, whatever business date the service runs at.
     now = system_clock()
     for envelope in recorded:
         await project(tx, envelope, now)
-    return recorded
 
 
 def check_version(if_match: int | None, version: int) -> None:
@@ -50,9 +55,11 @@ def check_version(if_match: int | None, version: int) -> None:
 async def raise_alerts(
     tx: StoreTransaction, alerts: Sequence[tuple[str, NewEvent]], metadata: Metadata
 ) -> None:
-    """Record each newly raised alert as version 1 of its own stream."""
-    for alert_id, raised in alerts:
-        await record(tx, Alert.stream_id(alert_id), 0, [raised], metadata)
+    """Record each newly raised alert as version 1 of its own stream, all in one append."""
+    appended = await tx.append_streams(
+        [(Alert.stream_id(alert_id), 0, [raised]) for alert_id, raised in alerts], metadata
+    )
+    await _show(tx, [envelope for recorded in appended for envelope in recorded])
 
 
 async def resolve_alerts(

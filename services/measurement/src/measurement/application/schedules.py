@@ -16,6 +16,7 @@ from typing import Any
 
 from svledger.auth import Principal
 from svledger.clock import Clock
+from svledger.columns import write_behind
 from svledger.database import Database
 from svledger.envelope import EventEnvelope, Metadata
 from svledger.errors import ConcurrencyError, NotFound
@@ -54,11 +55,17 @@ async def apply_decision(
     ``decision.resolve`` is narrowed to the alerts that this call actually resolved.
     """
     known_contract_parties(tx, schedule.contract_id, schedule.buyer, schedule.supplier)
-    recorded = await record(
-        tx, Schedule.stream_id(schedule.contract_id), expected, decision.schedule_events, metadata
-    )
-    await raise_alerts(tx, decision.alerts, metadata)
-    resolved = set(await resolve_alerts(tx, decision.resolve, today, metadata))
+    # A return's assessments and alerts are a score of rows: their writes go in runs.
+    async with write_behind(tx.conn):
+        recorded = await record(
+            tx,
+            Schedule.stream_id(schedule.contract_id),
+            expected,
+            decision.schedule_events,
+            metadata,
+        )
+        await raise_alerts(tx, decision.alerts, metadata)
+        resolved = set(await resolve_alerts(tx, decision.resolve, today, metadata))
     # Candidates already resolved (by hand, say) are left alone and not reported.
     decision.resolve = [
         (alert_id, how) for alert_id, how in decision.resolve if alert_id in resolved
