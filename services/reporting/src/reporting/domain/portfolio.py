@@ -376,14 +376,14 @@ class Portfolio:
     def breakdown(self, dimension: Dimension) -> list[Group]:
         """Committed against delivered grouped by ``dimension``, each group by measure."""
         cells: dict[str, dict[tuple[str, str], _Cell]] = defaultdict(lambda: defaultdict(_Cell))
+        group_of = None if dimension.by_period else self._group_of(dimension)
         for ob in self.obligations:
-            if dimension.by_period:
+            if group_of is None:
                 for period in self.periods_of(ob):
                     key = period if dimension is Dimension.QUARTER else financial_year(period)
                     cells[key][(ob.measure, ob.unit)].add(self, ob, self.in_period(ob, period))
             else:
-                key = self._key(dimension, ob)
-                cells[key][(ob.measure, ob.unit)].add(self, ob, self.figures(ob))
+                cells[group_of(ob)][(ob.measure, ob.unit)].add(self, ob, self.figures(ob))
         return grouped(
             dimension,
             {
@@ -392,7 +392,8 @@ class Portfolio:
             },
         )
 
-    def _key(self, dimension: Dimension, ob: ObligationFacts) -> str:
+    def _group_of(self, dimension: Dimension) -> Callable[[ObligationFacts], str]:
+        """The group an obligation falls in, by a dimension other than time."""
         keys: dict[Dimension, Callable[[ObligationFacts], str]] = {
             Dimension.MEASURE: lambda o: o.measure,
             Dimension.OUTCOME: lambda o: o.outcome,
@@ -401,7 +402,7 @@ class Portfolio:
             Dimension.BUYER: lambda o: self.contract(o.contract_id).buyer,
             Dimension.PLACE: self.place_of,
         }
-        return keys[dimension](ob)
+        return keys[dimension]
 
     def valued(self, obligations: Iterable[ObligationFacts]) -> Tally:
         """GBP over ``obligations``, and how many of them are valued (units are not added)."""
