@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -245,24 +246,22 @@ async def test_running_totals_portfolio_cells_and_measures_are_filled_in_for_row
             ("2026-27-Q2", date(2026, 11, 14), Decimal("3.75")),
         ]
         assert totals == {"jobs": (Decimal("1.0001"), Decimal("3")), "weeks": (0, 0)}
-        for party in ("council", "builder"):
-            by_quarter, _ = await ReadModels(database).breakdown_from_cells(
-                party, date(2026, 12, 1), Dimension.QUARTER
+
+        async def by(party: str, dimension: Dimension) -> list[tuple[str, list[Any]]]:
+            groups, _ = await ReadModels(database).breakdown_from_cells(
+                party, date(2026, 12, 1), dimension
             )
-            assert [
+            return [
                 (g.key, [(m.measure, m.tally.units, m.tally.obligations) for m in g.measures])
-                for g in by_quarter
-            ] == [
+                for g in groups
+            ]
+
+        for party in ("council", "builder"):
+            assert await by(party, Dimension.QUARTER) == [
                 ("2026-27-Q1", [("NT1", figures("1.25", "1.25", "1.0001", "0"), 1)]),
                 ("2026-27-Q2", [("NT1", figures("2.5", "2.5", "0", "3"), 1)]),
             ], party
-            by_theme, _ = await ReadModels(database).breakdown_from_cells(
-                party, date(2026, 12, 1), Dimension.THEME
-            )
-            assert [
-                (g.key, [(m.measure, m.tally.units, m.tally.obligations) for m in g.measures])
-                for g in by_theme
-            ] == [
+            assert await by(party, Dimension.THEME) == [
                 ("Jobs", [("NT1", figures("3.75", "3.75", "1.0001", "3"), 1)]),
                 ("Skills", [("NT10", figures("0", "0", "0", "0"), 1)]),
             ], party
