@@ -45,3 +45,22 @@ def test_a_malformed_period_is_refused_naming_the_field(label: str) -> None:
 def test_labels_sort_in_time_order() -> None:
     quarters = quarters_between(date(2025, 1, 1), date(2027, 12, 31))
     assert sorted(q.label for q in quarters) == [q.label for q in quarters]
+
+
+def test_previous_steps_back_across_financial_years() -> None:
+    quarters = quarters_between(date(2024, 1, 1), date(2027, 12, 31))
+    assert [q.previous() for q in quarters[1:]] == quarters[:-1]
+    assert Quarter.parse("2026-27-Q1").previous().label == "2025-26-Q4"
+
+
+@pytest.mark.parametrize(
+    ("day", "days_after_end", "label"),
+    [
+        (date(2026, 7, 31), 30, "2026-27-Q1"),  # Q1's return was due on 30 July
+        (date(2026, 7, 30), 30, "2025-26-Q4"),  # ... and is due today, not before
+        (date(2026, 7, 1), 0, "2026-27-Q1"),  # due on its last day, 30 June
+        (date(2026, 6, 30), 0, "2025-26-Q4"),
+    ],
+)
+def test_the_last_quarter_due_before_a_day(day: date, days_after_end: int, label: str) -> None:
+    assert Quarter.last_due_before(day, days_after_end).label == label

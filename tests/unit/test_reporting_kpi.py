@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,7 @@ from reporting.domain.kpi import Bands, Basis, ContractRating, KpiRule, Rating, 
 from reporting.domain.portfolio import ContractFacts, LineFacts, ObligationFacts, Portfolio
 from reporting.settings import load_settings
 from svledger.errors import ValidationFailed
+from svledger.periods import quarters_between
 
 QUARTERS = ["2026-27-Q1", "2026-27-Q2", "2026-27-Q3", "2026-27-Q4"]
 AFTER_THE_YEAR = date(2027, 6, 1)  # every quarter of 2026-27 is due
@@ -316,3 +318,32 @@ def test_thresholds_that_rise_towards_worse_bands_are_refused() -> None:
         Bands(Decimal("0.8"), Decimal("0.9"), Decimal("0.5"))
     with pytest.raises(ValidationFailed):
         load_settings(kpi_approaching="0.99").kpi_rule()
+
+
+@pytest.mark.parametrize("due_days", [0, 1, 30, 45, 91])
+@pytest.mark.parametrize(
+    ("starts_on", "ends_on", "ended_on"),
+    [
+        (date(2025, 4, 1), date(2028, 3, 31), None),  # whole quarters
+        (date(2025, 5, 17), date(2027, 2, 3), None),  # part quarters at both ends
+        (date(2025, 6, 30), date(2025, 7, 1), None),  # two days across a quarter's end
+        (date(2025, 8, 1), date(2029, 3, 31), date(2026, 11, 30)),  # terminated early
+        (date(2026, 1, 1), date(2025, 12, 1), None),  # ends before it starts
+    ],
+)
+def test_the_window_is_the_last_quarters_of_the_contract_whose_returns_were_due(
+    starts_on: date, ends_on: date, ended_on: date | None, due_days: int
+) -> None:
+    """Worked out directly; checked here against the definition, every day for five years."""
+    facts = replace(
+        contract(starts_on=starts_on, ends_on=ends_on, ended_on=ended_on),
+        return_due_days=due_days,
+    )
+    last_day = max(ended_on or ends_on, starts_on)
+    quarters = quarters_between(starts_on, last_day)
+    rule = KpiRule(quarters=3)
+    day = date(2025, 1, 1)
+    while day < date(2030, 1, 1):
+        due = [q for q in quarters if q.due(due_days) < day]
+        assert rule.window(facts, day) == due[-3:], day
+        day += timedelta(days=1)

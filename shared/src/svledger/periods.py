@@ -57,6 +57,20 @@ class Quarter:
             Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year, self.number + 1)
         )
 
+    def previous(self) -> Quarter:
+        """The quarter before this one."""
+        return (
+            Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
+        )
+
+    @classmethod
+    def last_due_before(cls, day: date, days_after_end: int = 30) -> Quarter:
+        """The latest quarter whose return (due ``days_after_end`` after it ends) was due
+        before ``day``."""
+        cutoff = day - timedelta(days=days_after_end + 1)  # the latest quarter end that was due
+        quarter = cls.containing(cutoff)
+        return quarter if quarter.ends == cutoff else quarter.previous()
+
     def due(self, days_after_end: int = 30) -> date:
         """When a return for this quarter is due."""
         return _due(self, days_after_end)

@@ -39,7 +39,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from svledger.errors import ValidationFailed
-from svledger.periods import Quarter, quarters_between
+from svledger.periods import Quarter
 
 from reporting.domain.portfolio import (
     ONE,
@@ -120,13 +120,17 @@ class KpiRule:
 
     def window(self, contract: ContractFacts, as_of: date) -> list[Quarter]:
         """The quarters assessed: the last ``quarters`` whose returns were due before ``as_of``."""
-        last_day = contract.ended_on or contract.ends_on
-        due = [
-            q
-            for q in quarters_between(contract.starts_on, max(last_day, contract.starts_on))
-            if contract.due_on(q.label) < as_of
-        ]
-        return due[-self.quarters :]
+        first = Quarter.containing(contract.starts_on)
+        last_day = max(contract.ended_on or contract.ends_on, contract.starts_on)
+        quarter = min(
+            Quarter.containing(last_day),
+            Quarter.last_due_before(as_of, contract.return_due_days),
+        )
+        found: list[Quarter] = []
+        while quarter >= first and len(found) < self.quarters:
+            found.append(quarter)
+            quarter = quarter.previous()
+        return found[::-1]
 
 
 @dataclass(frozen=True, slots=True)
