@@ -29,7 +29,8 @@ from reporting.adapters.ocds_validation import parse, validate_package
 from reporting.bootstrap import Reporting
 from reporting.consumers import CONSUMERS
 from reporting.domain.cells import SUMMED_BY
-from reporting.domain.portfolio import Dimension
+from reporting.domain.kpi import KpiRule, rate_contract
+from reporting.domain.portfolio import Dimension, Portfolio
 from reporting.main import create_app
 from reporting.settings import load_settings
 from svledger.auth import issue_dev_token
@@ -1024,6 +1025,33 @@ async def test_a_contract_without_kpis_is_rated_other(
         ("WC-001", "Inadequate"),
         ("WC-002", "Other"),
     ]
+
+
+async def test_kpi_ratings_read_only_the_quarters_assessed_and_rate_as_over_every_quarter(
+    service: Reporting, scenario: Scenario
+) -> None:
+    rule = KpiRule(quarters=1)  # the last quarter due by TODAY: 2026-27-Q2
+    every_quarter = await service.read_models.portfolio(WIRRAL, TODAY)
+    assessed = await service.read_models.portfolio(WIRRAL, TODAY, kpi_rule=rule)
+
+    assert {p for ob in assessed.obligations for p in ob.targets} == {"2026-27-Q2"}
+    assert {ob.measure for ob in assessed.obligations} == {"NT1", "NT10"}  # the KPIs alone
+
+    def rated(portfolio: Portfolio) -> list[tuple[object, ...]]:
+        ratings = [rate_contract(portfolio, c, rule) for c in portfolio.contracts]
+        return [
+            (
+                r.contract.contract_id,
+                r.periods,
+                [(k.obligation.obligation_id, k.target, k.delivered, k.rating) for k in r.kpis],
+                r.target_based,
+                r.value_based,
+            )
+            for r in sorted(ratings, key=lambda r: r.contract.reference)
+        ]
+
+    assert rated(assessed) == rated(every_quarter)
+    assert [r[1] for r in rated(assessed)] == [("2026-27-Q2",), ("2026-27-Q2",)]
 
 
 async def test_the_performance_notice_carries_what_the_act_asks_for(

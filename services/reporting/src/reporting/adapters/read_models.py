@@ -8,7 +8,7 @@ decimals and summed in Python, never in SQL (SQLite would sum them as floating p
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import fields
 from datetime import date, datetime
 from decimal import Decimal
@@ -46,6 +46,7 @@ from reporting.adapters.tables import (
     schedule_periods,
 )
 from reporting.domain import cells
+from reporting.domain.kpi import KpiRule
 from reporting.domain.pledge import PLEDGE_MEASURES, ConfirmedDelivery, Pledge, ReturnedQuantity
 from reporting.domain.portfolio import (
     ZERO,
@@ -151,12 +152,13 @@ class ReadModels:
         contract_id: str | None = None,
         *,
         by_period: bool = True,
-        kpis_only: bool = False,
+        kpi_rule: KpiRule | None = None,
     ) -> Portfolio:
         """Everything needed to report on the organisation's contracts (or one of them): each
         quarter's targets and lines, or (``by_period=False``) each obligation's totals only,
-        one row per obligation whatever the number of quarters. ``kpis_only`` leaves out the
-        obligations that are not KPIs (for KPI ratings)."""
+        one row per obligation whatever the number of quarters. With ``kpi_rule`` (for KPI
+        ratings), only the KPIs, with the targets and lines of the quarters the rule assesses
+        and no others."""
         scope = party_to(organisation)
         if contract_id is not None:
             scope = and_(scope, contracts.c.contract_id == contract_id)
@@ -167,7 +169,7 @@ class ReadModels:
             versions = sorted({c.framework_version for c in found})
             proxies = await _proxy_values(conn, versions)
             if not by_period:
-                if kpis_only:
+                if kpi_rule is not None:
                     raise ValueError("KPI ratings are read by period")
                 obligations_found, totals = await _obligation_totals(conn, scope, as_of)
                 return Portfolio(
@@ -178,10 +180,16 @@ class ReadModels:
                     as_of=as_of,
                     totals=totals,
                 )
+            kpis_only = kpi_rule is not None
+            periods = (
+                None
+                if kpi_rule is None
+                else sorted({q.label for c in found for q in kpi_rule.window(c, as_of)})
+            )
             return Portfolio(
                 contracts=found,
-                obligations=await _obligations(conn, scope, kpis_only),
-                lines=await _lines(conn, scope, kpis_only),
+                obligations=await _obligations(conn, scope, kpis_only, periods),
+                lines=await _lines(conn, scope, kpis_only, periods),
                 proxy_values=proxies,
                 as_of=as_of,
             )
@@ -462,8 +470,12 @@ def _with_contract(
 
 
 async def _obligations(
-    conn: AsyncConnection, scope: ColumnElement[bool], kpis_only: bool
+    conn: AsyncConnection,
+    scope: ColumnElement[bool],
+    kpis_only: bool,
+    periods: Collection[str] | None,
 ) -> list[ObligationFacts]:
+    """The obligations in scope, each with its targets (only those of ``periods`` if given)."""
     rows = (
         await conn.execute(
             select(*(obligations.c[name] for name in _OBLIGATION_FACTS))
@@ -481,7 +493,11 @@ async def _obligations(
                 obligation_targets.c.target,
             )
             .select_from(_with_contract(obligation_targets, and_obligation=True))
-            .where(scope, _of_obligations(kpis_only))
+            .where(
+                scope,
+                _of_obligations(kpis_only),
+                *_in_periods(obligation_targets, periods),
+            )
         )
     ).all()
     targets: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
@@ -600,8 +616,16 @@ async def _obligation_totals(
     return found, totals
 
 
+def _in_periods(rows: Table, periods: Collection[str] | None) -> list[ColumnElement[bool]]:
+    """Only the rows of ``periods`` (every row when None)."""
+    return [] if periods is None else [rows.c.period.in_(periods)]
+
+
 async def _lines(
-    conn: AsyncConnection, scope: ColumnElement[bool], kpis_only: bool
+    conn: AsyncConnection,
+    scope: ColumnElement[bool],
+    kpis_only: bool,
+    periods: Collection[str] | None,
 ) -> list[LineFacts]:
     rows = (
         await conn.execute(
@@ -613,7 +637,7 @@ async def _lines(
                 returns.c.accepted,
             )
             .select_from(_with_contract(return_lines, and_return=True, and_obligation=True))
-            .where(scope, _of_obligations(kpis_only))
+            .where(scope, _of_obligations(kpis_only), *_in_periods(return_lines, periods))
         )
     ).all()
     return [

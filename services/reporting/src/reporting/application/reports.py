@@ -22,7 +22,7 @@ from reporting.adapters import ocds
 from reporting.application.progress import get_contract_progress
 from reporting.bootstrap import Reporting
 from reporting.domain import cells
-from reporting.domain.kpi import ContractRating, rate_contract
+from reporting.domain.kpi import ContractRating, KpiRule, rate_contract
 from reporting.domain.pledge import PledgeProgress, progress
 from reporting.domain.portfolio import (
     ContractFacts,
@@ -60,12 +60,12 @@ async def _portfolio(
     contract_id: str | None = None,
     *,
     by_period: bool = True,
-    kpis_only: bool = False,
+    kpi_rule: KpiRule | None = None,
 ) -> Portfolio:
     """The caller's portfolio: by quarter, or (``by_period=False``, for reports over whole
     contracts) each obligation's totals, whose cost does not grow with the quarters."""
     return await service.read_models.portfolio(
-        reader.organisation, now.date(), contract_id, by_period=by_period, kpis_only=kpis_only
+        reader.organisation, now.date(), contract_id, by_period=by_period, kpi_rule=kpi_rule
     )
 
 
@@ -188,18 +188,19 @@ async def kpi_rating(
 ) -> Reported[ContractRating]:
     """A contract's Procurement Act KPI rating, for its buyer or supplier; else 404."""
     now = service.now()
-    portfolio = await _portfolio(service, reader, now, str(contract_id), kpis_only=True)
+    rule = service.kpi_rule
+    portfolio = await _portfolio(service, reader, now, str(contract_id), kpi_rule=rule)
     if not portfolio.contracts:
         raise NotFound(f"contract {contract_id} was not found")
-    rating = rate_contract(portfolio, portfolio.contracts[0], service.kpi_rule)
+    rating = rate_contract(portfolio, portfolio.contracts[0], rule)
     return await _fresh(service, rating, now)
 
 
 async def kpi_ratings(service: Reporting, reader: Principal) -> Reported[list[ContractRating]]:
     """Every contract's KPI rating, in reference order."""
     now = service.now()
-    portfolio = await _portfolio(service, reader, now, kpis_only=True)
     rule = service.kpi_rule
+    portfolio = await _portfolio(service, reader, now, kpi_rule=rule)
     ratings = [
         rate_contract(portfolio, c, rule)
         for c in sorted(portfolio.contracts, key=lambda c: (c.reference, c.contract_id))
