@@ -1307,6 +1307,10 @@ async def test_a_variation_changes_what_is_committed_from_then_on(
     assert (jobs["committed"], jobs["due_to_date"]) == ("20", "8")  # 12 + the care contract's 8
     nt1 = next(k for k in rating["kpis"] if k["measure"] == "NT1")
     assert (nt1["target"], nt1["ratio"], nt1["rating"]) == ("4", "0.75", "Requires improvement")
+    # reports over whole contracts read each obligation's totals: the same figures
+    by_supplier = by_key((await get(client, "/portfolio/by/supplier"))["groups"])
+    builders_jobs = next(m for m in by_supplier[BUILDERS]["measures"] if m["measure"] == "NT1")
+    assert (builders_jobs["committed"], builders_jobs["due_to_date"]) == ("12", "4")
 
 
 async def test_events_redelivered_change_no_report(

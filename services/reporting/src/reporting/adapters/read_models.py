@@ -553,16 +553,20 @@ def _obligation(r: Sequence[Any], targets: Mapping[str, Decimal]) -> ObligationF
     )
 
 
-def _running_total(as_of: date | None) -> ScalarSelect[Any]:
-    """An obligation's running target total at its latest quarter (due before ``as_of``)."""
+def _due_before(as_of: date) -> ScalarSelect[Any]:
+    """An obligation's running target total at its latest quarter due before ``as_of``."""
     t = obligation_targets.alias("t")
-    query = select(t.c.cumulative).where(
-        t.c.contract_id == obligations.c.contract_id,
-        t.c.obligation_id == obligations.c.obligation_id,
+    return (
+        select(t.c.cumulative)
+        .where(
+            t.c.contract_id == obligations.c.contract_id,
+            t.c.obligation_id == obligations.c.obligation_id,
+            t.c.due_on < as_of,
+        )
+        .order_by(t.c.period.desc())
+        .limit(1)
+        .scalar_subquery()
     )
-    if as_of is not None:
-        query = query.where(t.c.due_on < as_of)
-    return query.order_by(t.c.period.desc()).limit(1).scalar_subquery()
 
 
 async def _obligation_totals(
@@ -571,16 +575,20 @@ async def _obligation_totals(
     """Each obligation in scope with its figures over every quarter, by the portfolio's rules:
     committed is every quarter's target, due to date the targets of quarters due before
     ``as_of`` plus those of quarters whose return was accepted early, delivered the lines of
-    accepted returns, awaiting review the lines of the others (the last two kept as running
-    totals by the projection)."""
+    accepted returns, awaiting review the lines of the others.
+
+    All but due to date are kept on the obligation's row by the projection: committed as the
+    award's total (which commitments makes the sum of the targets) and the sum of the targets
+    that replace them on a variation or a termination; delivered and awaiting review as
+    running totals."""
     rows = (
         await conn.execute(
             select(
                 *(obligations.c[name] for name in _OBLIGATION_FACTS),
                 obligations.c.delivered,
                 obligations.c.awaiting_review,
-                _running_total(None).label("committed_all"),
-                _running_total(as_of).label("due_before"),
+                obligations.c.committed_total,
+                _due_before(as_of).label("due_before"),
             )
             .select_from(_with_contract(obligations))
             .where(scope, obligations.c.sequence.is_not(None))
@@ -604,11 +612,11 @@ async def _obligation_totals(
     totals: dict[tuple[str, str], Figures] = {}
     for r in rows:
         ob = _obligation(r, {})
-        delivered, awaiting_review, committed_all, due_before = r[len(_OBLIGATION_FACTS) :]
+        delivered, awaiting_review, committed, due_before = r[len(_OBLIGATION_FACTS) :]
         key = (ob.contract_id, ob.obligation_id)
         found.append(ob)
         totals[key] = Figures(
-            committed=committed_all or ZERO,
+            committed=committed or ZERO,
             due=(due_before or ZERO) + early.get(key, ZERO),
             delivered=delivered or ZERO,
             awaiting_review=awaiting_review or ZERO,
