@@ -183,8 +183,8 @@ class LocalSystem:
         self.force_sqlite = sqlite
         self.extra_env = env or {}
         self.keep = keep  # leave the databases and the work directory for a look afterwards
-        self._tmp = tempfile.TemporaryDirectory(prefix="svl-bench-")
-        self.system = System(backend="sqlite", workdir=Path(self._tmp.name))
+        # mkdtemp, not TemporaryDirectory: the latter's finaliser would delete a kept one at exit
+        self.system = System(backend="sqlite", workdir=Path(tempfile.mkdtemp(prefix="svl-bench-")))
 
     async def new_database(self, name: str) -> str:
         """A fresh database for ``name`` on the chosen backend."""
@@ -312,4 +312,4 @@ class LocalSystem:
         try:
             await self.drop_databases()
         finally:
-            self._tmp.cleanup()
+            shutil.rmtree(self.system.workdir, ignore_errors=True)
