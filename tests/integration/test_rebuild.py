@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 from nats.js import JetStreamContext
+from reporting.adapters import projections, tables
 from reporting.adapters.read_models import ReadModels
 from reporting.consumers import CONSUMERS, READ_MODEL_TABLES
 from sqlalchemy import Table, select
 from svledger.bus import connect, provision, subject_for
-from svledger.consumers import Outcome, apply_once
+from svledger.consumers import Outcome, apply_batch, apply_once
 from svledger.database import Database
-from svledger.eventstore import EventStore
+from svledger.eventstore import EventStore, Replay
 from svledger.rebuild import rebuild
 
 from tests.conftest import POSTGRES_ONLY, DatabaseFactory
@@ -146,3 +147,27 @@ async def test_the_rebuilt_read_models_equal_the_live_ones_row_for_row(
     }
     for name, rows in live.items():
         assert rebuilt[name] == rows, name
+
+
+async def test_a_replay_sums_each_contract_once_after_its_last_event(
+    store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A replay's transactions leave the contracts' sums for its end, which sums them a few
+    # contracts per transaction (two here, so the scenario's contracts take several).
+    monkeypatch.setattr(projections, "_REPLAYED_PER_TRANSACTION", 2)
+    scenario = Scenario()
+    replay = Replay()
+    for event in scenario.log.events:
+        assert await apply_batch(store, consumer_for(event), [event], replay=replay) == [
+            Outcome.APPLIED
+        ]
+    contracts = {row[0] for row in await rows_of(store, tables.contracts)}
+    assert len(contracts) > 2
+    assert await rows_of(store, tables.portfolio_cells) == []
+    assert await rows_of(store, tables.contract_cells) == []
+
+    assert await replay.finish(store) is True
+
+    assert {row[0] for row in await rows_of(store, tables.contract_cells)} == contracts
+    assert await rows_of(store, tables.portfolio_cells) != []
+    assert await replay.finish(store) is False  # the work is done once

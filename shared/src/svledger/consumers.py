@@ -29,7 +29,7 @@ from sqlalchemy import select, text, update
 from svledger.bus import OPS_SUBJECT_PREFIX, ConsumerSpec
 from svledger.columns import write_behind
 from svledger.envelope import EventEnvelope
-from svledger.eventstore import EventStore, StoreTransaction
+from svledger.eventstore import EventStore, Replay, StoreTransaction
 from svledger.schema import consumer_positions, dead_letters
 from svledger.telemetry import span
 
@@ -80,14 +80,16 @@ async def apply_batch(
     envelopes: Sequence[EventEnvelope],
     *,
     traced: bool = True,
+    replay: Replay | None = None,
 ) -> list[Outcome]:
     """Apply several events in one transaction: all of them commit, or none does.
 
     The handlers' upserts are held back and sent in runs (:func:`svledger.columns.write_behind`).
     Each event's handling is a span of the trace that caused it, unless not ``traced`` (a
-    rebuild replaying history is not part of those traces).
+    rebuild replaying history is not part of those traces). Work the handlers may leave for
+    the end of a ``replay`` is gathered there.
     """
-    async with store.transaction() as tx:
+    async with store.transaction(replay) as tx:
         positions = Positions(tx, consumer)
         await positions.load({e.stream_id for e in envelopes})
         outcomes = []

@@ -3,9 +3,10 @@
 The read-model tables and the consumers' positions are emptied in one transaction, then each
 consumer's subjects are replayed from the start of their stream through an ordered consumer
 (a push consumer the server feeds as fast as the client reads, far faster than pull fetches),
-and applied in batches of a few hundred events per transaction. The service's durable
-consumers can keep running: anything they deliver that the replay already applied is a
-duplicate and changes nothing.
+and applied in batches of a few hundred events per transaction. Work the projections leave
+for the end of a replay (:class:`svledger.eventstore.Replay`) runs once every consumer is
+through. The service's durable consumers can keep running: anything they deliver that the
+replay already applied is a duplicate and changes nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy import Table, delete
 
 from svledger.consumers import Consumer, Outcome, apply_batch
 from svledger.envelope import EventEnvelope
-from svledger.eventstore import EventStore
+from svledger.eventstore import EventStore, Replay
 from svledger.schema import consumer_positions
 
 Progress = Callable[[int], None]
@@ -77,8 +78,18 @@ async def replay(
     *,
     progress: Progress | None = None,
     batch: int = 500,
+    deferred: Replay | None = None,
 ) -> tuple[int, int]:
-    """Apply every message on ``consumer``'s subjects; return (seen, applied)."""
+    """Apply every message on ``consumer``'s subjects; return (seen, applied). Work the
+    projections leave for the end is gathered in ``deferred`` for the caller to finish, or
+    finished here without it."""
+    if deferred is None:
+        deferred = Replay()
+        seen_applied = await replay(
+            store, js, consumer, progress=progress, batch=batch, deferred=deferred
+        )
+        await deferred.finish(store)
+        return seen_applied
     total = await pending(js, consumer)
     if total == 0:
         return 0, 0
@@ -103,7 +114,7 @@ async def replay(
             envelopes = [await queue.get()]
             while len(envelopes) < batch and not queue.empty():
                 envelopes.append(queue.get_nowait())
-            outcomes = await apply_batch(store, consumer, envelopes, traced=False)
+            outcomes = await apply_batch(store, consumer, envelopes, traced=False, replay=deferred)
             early = [e for e, o in zip(envelopes, outcomes, strict=True) if o is Outcome.EARLY]
             if early:
                 raise RuntimeError(
@@ -130,14 +141,18 @@ async def rebuild(
     progress: Progress | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> RebuildReport:
-    """Reset the read models, replay every consumer from the start of its stream, and
-    refresh the planner's statistics of the tables it filled."""
+    """Reset the read models, replay every consumer from the start of its stream, finish
+    what the projections left for the end, and refresh the planner's statistics of the tables
+    filled (before that work, which reads them, and after)."""
     if on_total is not None:
         on_total(sum([await pending(js, c) for c in consumers]))
     await reset(store, consumers, tables)
+    deferred = Replay()
     seen = applied = 0
     for consumer in consumers:
-        s, a = await replay(store, js, consumer, progress=progress)
+        s, a = await replay(store, js, consumer, progress=progress, deferred=deferred)
         seen, applied = seen + s, applied + a
     await store.database.analyze([*tables, consumer_positions])
+    if await deferred.finish(store):
+        await store.database.analyze(tables)
     return RebuildReport(len(consumers), seen, applied)

@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from svledger.columns import Proposed, execute_later, upsert, upsert_many
-from svledger.eventstore import StoreTransaction
+from svledger.eventstore import EventStore, StoreTransaction
 from svledger.periods import Quarter
 
 from reporting.adapters.tables import (
@@ -515,15 +515,37 @@ _CHANGED = "reporting.contract_changed"  # the contracts a transaction changed, 
 def contract_changed(tx: StoreTransaction, contract_id: str, period: str | None = None) -> None:
     """Sum the contract's delivery and cells again before the transaction commits, with every
     other contract its events changed, in one pass (:func:`refresh_contracts`): the cells of
-    ``period``'s financial year when only that quarter's return changed, else all of them."""
-    changed: dict[str, set[str] | None] | None = tx.memo.get(_CHANGED)
-    if changed is None:
+    ``period``'s financial year when only that quarter's return changed, else all of them.
+
+    In a replay of history the contract is summed once, after the last event
+    (:func:`refresh_replayed`), however many of the replay's transactions changed it."""
+    changed: dict[str, set[str] | None]
+    if tx.replay is not None:
+        changed = tx.replay.gather(_CHANGED, dict, refresh_replayed)
+    elif _CHANGED in tx.memo:
+        changed = tx.memo[_CHANGED]
+    else:
         tx.memo[_CHANGED] = changed = {}
         tx.at_end(_CHANGED, partial(refresh_contracts, tx.conn, changed))
     if period is None:
         changed[contract_id] = None
     elif (years := changed.setdefault(contract_id, set())) is not None:
         years.add(financial_year(period))
+
+
+# How many contracts a replay's end sums again per transaction.
+_REPLAYED_PER_TRANSACTION = 200
+
+
+async def refresh_replayed(
+    store: EventStore, changed: Mapping[str, Collection[str] | None]
+) -> None:
+    """Sum again every contract a replay changed, a few hundred per transaction."""
+    wanted = sorted(changed)
+    for start in range(0, len(wanted), _REPLAYED_PER_TRANSACTION):
+        chunk = wanted[start : start + _REPLAYED_PER_TRANSACTION]
+        async with store.transaction() as tx:
+            await refresh_contracts(tx.conn, {c: changed[c] for c in chunk})
 
 
 async def record_variation(
