@@ -21,20 +21,23 @@ from functools import lru_cache, partial
 from typing import Any
 
 from sqlalchemy import (
+    Column,
     ColumnElement,
     Row,
     Update,
     and_,
     bindparam,
     delete,
+    func,
     or_,
     select,
     text,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
-from svledger.columns import Proposed, execute_later, upsert, upsert_many
+from svledger.columns import Proposed, Quantity, execute_later, upsert, upsert_many
 from svledger.eventstore import EventStore, StoreTransaction
 from svledger.periods import Quarter
 
@@ -442,9 +445,10 @@ async def _add_to_portfolios(
         return
     organisations = sorted({organisation for organisation, _ in change})
     if conn.dialect.name == "postgresql":
+        rows = cells.portfolio_rows(change)
         await conn.execute(
             _ADD_TO_CELLS,
-            cells.portfolio_rows(change),
+            {name: [row[name] for row in rows] for name in portfolio_cells.c.keys()},  # noqa: SIM118
         )
         if any(sums.obligations < 0 for sums in change.values()):
             await conn.execute(
@@ -485,7 +489,20 @@ async def _add_to_portfolios(
 
 _PORTFOLIO_CELL_KEY = tuple(col.name for col in portfolio_cells.primary_key.columns)
 _CELL_SUMS = tuple(CellSums().row())
-_ADDING = pg_insert(portfolio_cells)
+
+
+def _array_of(column: Column[Any]) -> ARRAY[Any]:
+    return ARRAY(column.type.impl if isinstance(column.type, Quantity) else column.type)
+
+
+# One statement for all the rows, each column sent as one array: executemany would bind (and
+# SQLAlchemy process) every row's thirteen values one by one, hundreds of rows an award.
+_UNNESTED = (
+    func.unnest(*(bindparam(c.name, type_=_array_of(c)) for c in portfolio_cells.c))
+    .table_valued(*portfolio_cells.c.keys())
+    .render_derived()
+)
+_ADDING = pg_insert(portfolio_cells).from_select(portfolio_cells.c.keys(), select(*_UNNESTED.c))
 _ADD_TO_CELLS = _ADDING.on_conflict_do_update(
     index_elements=_PORTFOLIO_CELL_KEY,
     set_={name: portfolio_cells.c[name] + _ADDING.excluded[name] for name in _CELL_SUMS},
