@@ -1506,3 +1506,18 @@ async def test_totals_per_obligation_agree_with_the_quarters_on_every_day(
     # A totals portfolio refuses to answer by quarter rather than answer wrongly.
     with pytest.raises(LookupError):
         wirral.breakdown(Dimension.QUARTER)
+
+
+async def test_the_late_returns_report_reads_only_the_periods_that_may_be_on_it(
+    service: Reporting, scenario: Scenario
+) -> None:
+    # Every period of Wirral's two contracts is scheduled; most are not due yet on TODAY, or
+    # were returned on time. Only what may be late or overdue is read.
+    contracts, periods, came_in = await service.read_models.late_or_overdue(WIRRAL, TODAY)
+
+    assert sorted((contracts[p.contract_id].reference, p.period) for p in periods) == [
+        ("WC-001", "2026-27-Q2"),
+        ("WC-002", "2026-27-Q2"),
+    ]
+    assert [(r.period, r.late) for r in came_in.values()] == [("2026-27-Q2", True)]
+    assert sorted(c.reference for c in contracts.values()) == ["WC-001", "WC-002"]

@@ -234,45 +234,59 @@ class ReadModels:
         async with self.database.reader.connect() as conn:
             return {str(r[0]): int(r[1]) for r in await conn.execute(query)}
 
-    async def contracts_of(self, organisation: str) -> list[ContractFacts]:
-        """The contracts the organisation let or supplies."""
-        async with self.database.reader.connect() as conn:
-            rows = (await conn.execute(select(contracts).where(party_to(organisation)))).all()
-        return [_contract(r) for r in rows]
+    async def late_or_overdue(
+        self, organisation: str, as_of: date
+    ) -> tuple[dict[str, ContractFacts], list[SchedulePeriod], dict[tuple[str, str], ReturnIn]]:
+        """The reporting periods of the organisation's contracts that may be late or overdue
+        on ``as_of``, the returns that came in for them, and their contracts.
 
-    async def schedule(
-        self, organisation: str
-    ) -> tuple[list[SchedulePeriod], dict[tuple[str, str], ReturnIn]]:
-        """The organisation's contracts' reporting periods, and the returns that came in."""
-        async with self.database.reader.connect() as conn:
-            periods = (
-                await conn.execute(
-                    select(schedule_periods)
-                    .select_from(_with_contract(schedule_periods))
-                    .where(party_to(organisation))
-                    .order_by(schedule_periods.c.contract_id, schedule_periods.c.period)
+        That is the periods due before ``as_of`` with no return, and those whose return came
+        in late: :func:`reporting.domain.returns.late_and_overdue` decides, and the read leaves
+        out the periods it never lists (not yet due, or returned on time), so its cost follows
+        what is late, not the size of the portfolio."""
+        p, r = schedule_periods, returns
+        query = (
+            select(
+                contracts,
+                p.c.period,
+                p.c.due_on,
+                p.c.cancelled,
+                r.c.contract_id.label("returned"),
+                r.c.late,
+                r.c.submitted_on,
+                r.c.submitted_at,
+                r.c.review,
+            )
+            .select_from(
+                p.join(contracts, contracts.c.contract_id == p.c.contract_id).outerjoin(
+                    r, _same_return(p)
                 )
-            ).all()
-            came_in = (
-                await conn.execute(
-                    select(returns)
-                    .select_from(_with_contract(returns))
-                    .where(party_to(organisation))
-                )
-            ).all()
-        return (
-            [SchedulePeriod(r.contract_id, r.period, r.due_on, bool(r.cancelled)) for r in periods],
-            {
-                (r.contract_id, r.period): ReturnIn(
-                    r.contract_id,
-                    r.period,
-                    bool(r.late),
-                    r.submitted_on or r.submitted_at.date(),
-                    r.review,
-                )
-                for r in came_in
-            },
+            )
+            .where(
+                party_to(organisation),
+                or_(and_(r.c.contract_id.is_(None), p.c.due_on < as_of), r.c.late),
+            )
         )
+        async with self.database.reader.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        found: dict[str, ContractFacts] = {}
+        periods: list[SchedulePeriod] = []
+        came_in: dict[tuple[str, str], ReturnIn] = {}
+        for row in rows:
+            if row.contract_id not in found:
+                found[row.contract_id] = _contract(row)
+            periods.append(
+                SchedulePeriod(row.contract_id, row.period, row.due_on, bool(row.cancelled))
+            )
+            if row.returned is not None:
+                came_in[(row.contract_id, row.period)] = ReturnIn(
+                    row.contract_id,
+                    row.period,
+                    bool(row.late),
+                    row.submitted_on or row.submitted_at.date(),
+                    row.review,
+                )
+        return found, periods, came_in
 
     async def stories(
         self, organisation: str, contract_id: str | None, measure: str | None

@@ -162,9 +162,9 @@ async def alerts_report(
 async def late_returns_report(service: Reporting, reader: Principal) -> Reported[list[LateReturn]]:
     """Returns that came in late, and quarters overdue without a return."""
     now = service.now()
-    found = await service.read_models.contracts_of(reader.organisation)
-    periods, came_in = await service.read_models.schedule(reader.organisation)
-    contracts = {c.contract_id: c for c in found}
+    contracts, periods, came_in = await service.read_models.late_or_overdue(
+        reader.organisation, now.date()
+    )
     return await _fresh(service, late_and_overdue(contracts, periods, came_in, now.date()), now)
 
 
