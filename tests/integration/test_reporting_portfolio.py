@@ -1521,3 +1521,46 @@ async def test_the_late_returns_report_reads_only_the_periods_that_may_be_on_it(
     ]
     assert [(r.period, r.late) for r in came_in.values()] == [("2026-27-Q2", True)]
     assert sorted(c.reference for c in contracts.values()) == ["WC-001", "WC-002"]
+
+
+async def test_blank_text_tells_no_story_and_a_case_study_alone_does(
+    client: httpx.AsyncClient, service: Reporting, scenario: Scenario
+) -> None:
+    log = scenario.log
+    due = date(2027, 1, 30)
+    log.submitted(
+        scenario.big,
+        "2026-27-Q3",
+        [line(scenario.weeks, "5", case_study="A care leaver's first placement")],
+        date(2027, 1, 10),
+        due_on=due,
+        narrative=" \n\t ",
+    )
+    log.submitted(
+        scenario.small,
+        "2026-27-Q3",
+        [line(scenario.care_jobs, "2", narrative="  \n", case_study="\t")],
+        date(2027, 1, 12),
+        due_on=due,
+    )
+    await feed(service, log.events[-2:])
+
+    stories = (await get(client, "/stories"))["stories"]
+    weeks_only = (await get(client, "/stories", measure="NT10"))["stories"]
+
+    assert [(s["reference"], s["period"], s["measure"]) for s in stories] == [
+        ("WC-001", "2026-27-Q3", "NT10"),
+        ("WC-001", "2026-27-Q1", "NT1"),
+        ("WC-001", "2026-27-Q1", None),
+    ]
+    placement = stories[0]
+    assert (placement["narrative"], placement["case_study"]) == (
+        "",
+        "A care leaver's first placement",
+    )
+    assert (placement["review"], placement["accepted"], placement["submitted_on"]) == (
+        "submitted",
+        False,
+        "2027-01-10",
+    )
+    assert weeks_only == [placement]

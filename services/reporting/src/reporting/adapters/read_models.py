@@ -291,10 +291,16 @@ class ReadModels:
     async def stories(
         self, organisation: str, contract_id: str | None, measure: str | None
     ) -> list[Story]:
-        """The narratives, case studies and their people and places, newest first."""
+        """The narratives, case studies and their people and places, newest first.
+
+        Only returns and lines with some text are read (most lines have none); whether the
+        text tells a story, more than blanks, is decided here."""
         scope = party_to(organisation)
         if contract_id is not None:
             scope = and_(scope, contracts.c.contract_id == contract_id)
+        line_has_text = or_(return_lines.c.narrative != "", return_lines.c.case_study != "")
+        if measure is not None:
+            line_has_text = and_(line_has_text, obligations.c.measure == measure)
         async with self.database.reader.connect() as conn:
             by_contract = {
                 c.contract_id: c
@@ -302,27 +308,38 @@ class ReadModels:
                     _contract(r) for r in (await conn.execute(select(contracts).where(scope))).all()
                 )
             }
-            came_in = (
-                await conn.execute(
-                    select(returns).select_from(_with_contract(returns)).where(scope)
-                )
-            ).all()
+            narrated = (
+                []
+                if measure is not None
+                else (
+                    await conn.execute(
+                        select(returns)
+                        .select_from(_with_contract(returns))
+                        .where(scope, returns.c.narrative != "")
+                    )
+                ).all()
+            )
             lines = (
                 await conn.execute(
-                    select(return_lines, obligations.c.measure)
-                    # outer: a line whose obligation is not known yet still tells its story
-                    .select_from(
-                        _with_contract(return_lines).outerjoin(
-                            obligations, _same_obligation(return_lines)
-                        )
+                    select(
+                        return_lines,
+                        obligations.c.measure,
+                        returns.c.review,
+                        returns.c.submitted_on,
                     )
-                    .where(scope)
+                    # outer: a line whose obligation (or return) is not known yet still tells
+                    # its story
+                    .select_from(
+                        _with_contract(return_lines)
+                        .outerjoin(obligations, _same_obligation(return_lines))
+                        .outerjoin(returns, _same_return(return_lines))
+                    )
+                    .where(scope, line_has_text)
                 )
             ).all()
-        reviews = {(r.contract_id, r.period): r for r in came_in}
         found: list[Story] = []
-        for r in came_in:
-            if measure is None and (r.narrative or "").strip():
+        for r in narrated:
+            if (r.narrative or "").strip():
                 found.append(
                     Story(
                         by_contract[r.contract_id],
@@ -339,10 +356,8 @@ class ReadModels:
                     )
                 )
         for line in lines:
-            told = (line.narrative or "").strip() or (line.case_study or "").strip()
-            if not told or (measure is not None and line.measure != measure):
+            if not ((line.narrative or "").strip() or (line.case_study or "").strip()):
                 continue
-            review = reviews.get((line.contract_id, line.period))
             found.append(
                 Story(
                     by_contract[line.contract_id],
@@ -354,8 +369,8 @@ class ReadModels:
                     line.beneficiaries,
                     tuple(line.places or ()),
                     tuple(line.evidence or ()),
-                    review.review if review is not None else "submitted",
-                    review.submitted_on if review is not None else None,
+                    line.review or "submitted",
+                    line.submitted_on,
                 )
             )
         found.sort(
