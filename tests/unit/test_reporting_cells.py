@@ -132,6 +132,17 @@ def test_changes_name_only_the_rows_that_moved_for_each_party() -> None:
     assert changes(["buyer"], old, ["buyer"], old) == {}
 
 
+def test_a_contracts_first_cells_are_added_whole_and_its_last_taken_away_whole() -> None:
+    cells = cells_of_example()
+    parties = ["buyer", "supplier"]
+
+    arrived = changes(parties, {}, parties, cells)
+    left = changes(parties, cells, parties, {})
+
+    assert arrived == {(o, key): sums for o in parties for key, sums in cells.items()}
+    assert left == {(o, key): -sums for o in parties for key, sums in cells.items()}
+
+
 def test_changes_move_a_share_between_parties_whole() -> None:
     old = cells_of_example()
 

@@ -281,7 +281,7 @@ async def refresh_contracts(
         shares = shares.where(contract_cells.c.year.in_(years))
     for r in await conn.execute(shares):
         stored[r.contract_id][r.year] = r
-    change: dict[tuple[str, CellKey], CellSums] = defaultdict(CellSums)
+    change: dict[tuple[str, CellKey], CellSums] = {}
     kept: list[dict[str, Any]] = []
     emptied: list[dict[str, Any]] = []
     for contract_id, contract in found.items():
@@ -295,7 +295,8 @@ async def refresh_contracts(
                 contract.parties,
                 now.get(year, {}),
             ).items():
-                change[key] += sums
+                added = change.get(key)
+                change[key] = sums if added is None else added + sums
             share = {"contract_id": contract_id, "year": year}
             if year in now:
                 kept.append(
@@ -445,11 +446,7 @@ async def _add_to_portfolios(
         return
     organisations = sorted({organisation for organisation, _ in change})
     if conn.dialect.name == "postgresql":
-        rows = cells.portfolio_rows(change)
-        await conn.execute(
-            _ADD_TO_CELLS,
-            {name: [row[name] for row in rows] for name in portfolio_cells.c.keys()},  # noqa: SIM118
-        )
+        await conn.execute(_ADD_TO_CELLS, cells.portfolio_columns(change))
         if any(sums.obligations < 0 for sums in change.values()):
             await conn.execute(
                 delete(portfolio_cells).where(

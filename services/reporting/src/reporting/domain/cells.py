@@ -214,12 +214,20 @@ def changes(
     were ``before``, added to ``parties_before``, to count as ``after`` for ``parties_after``;
     rows left as they were are not named."""
     if list(parties_before) == list(parties_after):
-        moved = {
-            key: change
-            for key in before.keys() | after.keys()
-            if (was := before.get(key)) != (now := after.get(key))
-            and not (change := (now or CellSums()) + -(was or CellSums())).empty
-        }
+        moved = {}
+        for key in before.keys() | after.keys():
+            was, now = before.get(key), after.get(key)
+            if was == now:
+                continue
+            # a contract's first sums (and its last) move by themselves: no zero sums to add
+            if was is None:
+                change = now or CellSums()
+            elif now is None:
+                change = -was
+            else:
+                change = now + -was
+            if not change.empty:
+                moved[key] = change
         return {(o, key): change for o in parties_after for key, change in moved.items()}
     delta: dict[tuple[str, CellKey], CellSums] = defaultdict(CellSums)
     for o in parties_before:
@@ -234,6 +242,28 @@ def changes(
 def portfolio_rows(summed: Mapping[tuple[str, CellKey], CellSums]) -> list[dict[str, Any]]:
     """Organisations' cells, by (organisation, key), as rows of their portfolio cells."""
     return [{"organisation": o, **key.row(), **sums.row()} for (o, key), sums in summed.items()]
+
+
+def portfolio_columns(summed: Mapping[tuple[str, CellKey], CellSums]) -> dict[str, list[Any]]:
+    """Organisations' cells, by (organisation, key), as the columns of their portfolio cells:
+    one list per column, the rows in the same order in each."""
+    keys = [key for _, key in summed]
+    figures = list(summed.values())
+    return {
+        "organisation": [organisation for organisation, _ in summed],
+        "period": [k.period for k in keys],
+        "measure": [k.measure for k in keys],
+        "unit": [k.unit for k in keys],
+        "framework_version": [k.framework_version for k in keys],
+        "rate": [k.rate for k in keys],
+        "due_on": [k.due_on for k in keys],
+        "committed": [s.committed for s in figures],
+        "accepted": [s.accepted for s in figures],
+        "delivered": [s.delivered for s in figures],
+        "awaiting_review": [s.awaiting_review for s in figures],
+        "obligations": [s.obligations for s in figures],
+        "first_in_year": [s.first_in_year for s in figures],
+    }
 
 
 def from_row(row: Any) -> tuple[CellKey, CellSums]:
