@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, event, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection
-from svledger.columns import execute_later, upsert, upsert_many, write_behind
+from svledger.columns import (
+    Instant,
+    Quantity,
+    execute_later,
+    upsert,
+    upsert_columns,
+    upsert_many,
+    write_behind,
+)
 from svledger.database import Database
 
-from tests.conftest import DatabaseFactory
+from tests.conftest import POSTGRES_ONLY, DatabaseFactory
 
 metadata = MetaData()
 things = Table(
@@ -222,3 +231,99 @@ async def test_a_run_of_one_update_built_once_is_one_statement(database: Databas
         "t3": (30, None),
         "t4": (40, None),
     }
+
+
+# Quantities and an instant, for upserts given column by column.
+measured = Table(
+    "wb_measured",
+    metadata,
+    Column("measured_id", String(20), primary_key=True),
+    Column("quantity", Quantity, nullable=False),
+    Column("n", Integer, nullable=False),
+    Column("at", Instant, nullable=True),
+)
+
+
+async def measured_rows(database: Database) -> dict[str, tuple[str, int]]:
+    async with database.reader.connect() as conn:
+        found = await conn.execute(
+            select(measured.c.measured_id, measured.c.quantity, measured.c.n)
+        )
+        return {r.measured_id: (format(r.quantity, "f"), r.n) for r in found}
+
+
+async def test_rows_given_column_by_column_are_inserted_then_set_whole(
+    database: Database,
+) -> None:
+    seen = Statements()
+    async with held_writes(database, seen) as conn:
+        await upsert(conn, things, {"thing_id": "held", "n": 1}, key=["thing_id"])
+        await upsert_columns(
+            conn,
+            measured,
+            {"measured_id": ["a", "b"], "quantity": [Decimal("1.5"), Decimal(2)], "n": [1, 2]},
+            key=["measured_id"],
+        )
+        await upsert_columns(
+            conn,
+            measured,
+            {"measured_id": ["b", "c"], "quantity": [Decimal("0.25"), Decimal(3)], "n": [5, 3]},
+            key=["measured_id"],
+        )
+
+    assert await measured_rows(database) == {
+        "a": ("1.5000", 1),
+        "b": ("0.2500", 5),
+        "c": ("3.0000", 3),
+    }
+    assert (await rows(database))["held"] == (1, None)  # held writes went first
+    if database.url.get_backend_name() == "postgresql":
+        assert seen.sent == [("INSERT", 1), ("INSERT", 1), ("INSERT", 1)]  # one per call
+
+
+@POSTGRES_ONLY
+async def test_rows_given_column_by_column_add_to_the_columns_asked(database: Database) -> None:
+    async with database.writer.begin() as conn:
+        for quantity, n in (("1.5", 1), ("2.25", 2)):
+            await upsert_columns(
+                conn,
+                measured,
+                {"measured_id": ["a"], "quantity": [Decimal(quantity)], "n": [n]},
+                key=["measured_id"],
+                add=["quantity"],
+            )
+
+    assert await measured_rows(database) == {"a": ("3.7500", 2)}
+
+
+async def test_a_quantity_with_more_places_is_refused_given_column_by_column(
+    database: Database,
+) -> None:
+    with pytest.raises((ValueError, StatementError), match="more than 4 decimal places"):
+        async with database.writer.begin() as conn:
+            await upsert_columns(
+                conn,
+                measured,
+                {
+                    "measured_id": ["a", "b"],
+                    "quantity": [Decimal(1), Decimal("0.00001")],
+                    "n": [1, 1],
+                },
+                key=["measured_id"],
+            )
+
+    assert await measured_rows(database) == {}
+
+
+@POSTGRES_ONLY
+async def test_a_column_whose_values_need_converting_is_not_sent_as_an_array(
+    database: Database,
+) -> None:
+    with pytest.raises(TypeError, match=r"wb_measured\.at"):
+        async with database.writer.begin() as conn:
+            await upsert_columns(
+                conn,
+                measured,
+                {"measured_id": ["a"], "quantity": [Decimal(1)], "n": [1], "at": [None]},
+                key=["measured_id"],
+            )

@@ -32,8 +32,12 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    bindparam,
     event,
+    func,
+    select,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -179,6 +183,77 @@ async def upsert_many(
     statement = _statement(conn, table, list(rows[0]), key=key, update=update, where=where)
     given = [dict(row) for row in rows]
     await execute_later(conn, statement, given, keys=_row_keys(table, key, given))
+
+
+async def upsert_columns(
+    conn: AsyncConnection,
+    table: Table,
+    columns: Mapping[str, Sequence[Any]],
+    *,
+    key: Sequence[str],
+    add: Sequence[str] = (),
+    quantities_fit: bool = False,
+) -> None:
+    """Upsert rows given column by column (a list of values per column, the rows in the same
+    order in each), whose ``key`` values all differ: on a clash of ``key``, set the other
+    columns, or add to those named in ``add``.
+
+    On PostgreSQL that is one statement taking each column as one array (``unnest``): the
+    server runs one insert for all the rows, where ``executemany`` runs one per row, and the
+    values skip SQLAlchemy's per-row processing. A :class:`Quantity` is still checked, unless
+    ``quantities_fit`` says they cannot have more places (sums of quantities read from such
+    columns). It runs at once (sending anything :func:`write_behind` holds first). Elsewhere
+    the rows go through :func:`upsert_many`, which cannot add.
+    """
+    names = tuple(columns)
+    if not names or not columns[names[0]]:
+        return
+    if conn.dialect.name != "postgresql":
+        if add:
+            raise NotImplementedError("adding to a clashing row needs PostgreSQL")
+        rows = [
+            dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)
+        ]
+        await upsert_many(conn, table, rows, key=key)
+        return
+    given = {}
+    for name, values in columns.items():
+        column_type = table.c[name].type
+        if isinstance(column_type, Quantity) and not quantities_fit:
+            given[name] = [column_type.process_bind_param(v, conn.dialect) for v in values]
+        else:
+            given[name] = list(values)
+    await conn.execute(_unnest_upsert(table, names, tuple(key), tuple(add)), given)
+
+
+@lru_cache(maxsize=64)
+def _unnest_upsert(
+    table: Table, names: tuple[str, ...], key: tuple[str, ...], add: tuple[str, ...]
+) -> Executable:
+    arrays = (
+        func.unnest(*(bindparam(n, type_=ARRAY(_element_type(table, n))) for n in names))
+        .table_valued(*names)
+        .render_derived()
+    )
+    insert = pg_insert(table).from_select(names, select(*arrays.c))
+    rest = [n for n in names if n not in key]
+    if not rest:
+        return insert.on_conflict_do_nothing(index_elements=list(key))
+    return insert.on_conflict_do_update(
+        index_elements=list(key),
+        set_={n: table.c[n] + insert.excluded[n] if n in add else insert.excluded[n] for n in rest},
+    )
+
+
+def _element_type(table: Table, name: str) -> TypeEngine[Any]:
+    """The type of ``name``'s values in an array: a column type of our own is refused unless
+    its values need no processing on the way to the database (a Quantity's is its check)."""
+    column_type = table.c[name].type
+    if isinstance(column_type, Quantity):
+        return column_type.impl_instance
+    if isinstance(column_type, TypeDecorator):
+        raise TypeError(f"{table.name}.{name} ({column_type!r}) cannot be sent as an array")
+    return column_type
 
 
 def _row_keys(

@@ -21,23 +21,19 @@ from functools import lru_cache, partial
 from typing import Any
 
 from sqlalchemy import (
-    Column,
     ColumnElement,
     Row,
     Update,
     and_,
     bindparam,
     delete,
-    func,
     or_,
     select,
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
-from svledger.columns import Proposed, Quantity, execute_later, upsert, upsert_many
+from svledger.columns import Proposed, execute_later, upsert, upsert_columns, upsert_many
 from svledger.eventstore import EventStore, StoreTransaction
 from svledger.periods import Quarter
 
@@ -167,14 +163,14 @@ async def record_contract(
         update=(),
     )
     # The award is its contract's first event: there are no targets before it to replace.
-    await upsert_many(
+    await upsert_columns(
         conn,
         obligation_targets,
-        _target_rows(
+        _target_columns(
             [(c.contract_id, c.obligation_id, c.targets) for c in commitments],
             contract.return_due_days,
         ),
-        key=("contract_id", "obligation_id", "period"),
+        key=_TARGET_KEY,
     )
 
 
@@ -193,34 +189,35 @@ async def replace_targets(
             select(contracts.c.return_due_days).where(contracts.c.contract_id == contract_id)
         )
     ).scalar()
-    rows = _target_rows(
+    columns = _target_columns(
         [(contract_id, obligation_id, targets)],
         DEFAULT_RETURN_DAYS if due_days is None else int(due_days),
     )
-    if rows:
-        await conn.execute(obligation_targets.insert(), rows)
+    await upsert_columns(conn, obligation_targets, columns, key=_TARGET_KEY)
 
 
-def _target_rows(
+_TARGET_KEY = ("contract_id", "obligation_id", "period")
+
+
+def _target_columns(
     given: Sequence[tuple[str, str, Mapping[str, Decimal]]], return_due_days: int
-) -> list[dict[str, Any]]:
-    """Each quarter's target, its return's due day and the running total up to it."""
-    rows = []
+) -> dict[str, list[Any]]:
+    """Each quarter's target, its return's due day and the running total up to it, as the
+    columns of their rows."""
+    columns: dict[str, list[Any]] = {
+        name: [] for name in (*_TARGET_KEY, "target", "due_on", "cumulative")
+    }
     for contract_id, obligation_id, targets in given:
         running = Decimal(0)
         for period, target in sorted(targets.items()):
             running += target
-            rows.append(
-                {
-                    "contract_id": contract_id,
-                    "obligation_id": obligation_id,
-                    "period": period,
-                    "target": target,
-                    "due_on": Quarter.parse(period).due(return_due_days),
-                    "cumulative": running,
-                }
-            )
-    return rows
+            columns["contract_id"].append(contract_id)
+            columns["obligation_id"].append(obligation_id)
+            columns["period"].append(period)
+            columns["target"].append(target)
+            columns["due_on"].append(Quarter.parse(period).due(return_due_days))
+            columns["cumulative"].append(running)
+    return columns
 
 
 async def refresh_contracts(
@@ -446,7 +443,14 @@ async def _add_to_portfolios(
         return
     organisations = sorted({organisation for organisation, _ in change})
     if conn.dialect.name == "postgresql":
-        await conn.execute(_ADD_TO_CELLS, cells.portfolio_columns(change))
+        await upsert_columns(
+            conn,
+            portfolio_cells,
+            cells.portfolio_columns(change),
+            key=_PORTFOLIO_CELL_KEY,
+            add=_CELL_SUMS,
+            quantities_fit=True,  # sums of figures read from the contracts' rows
+        )
         if any(sums.obligations < 0 for sums in change.values()):
             await conn.execute(
                 delete(portfolio_cells).where(
@@ -486,24 +490,6 @@ async def _add_to_portfolios(
 
 _PORTFOLIO_CELL_KEY = tuple(col.name for col in portfolio_cells.primary_key.columns)
 _CELL_SUMS = tuple(CellSums().row())
-
-
-def _array_of(column: Column[Any]) -> ARRAY[Any]:
-    return ARRAY(column.type.impl if isinstance(column.type, Quantity) else column.type)
-
-
-# One statement for all the rows, each column sent as one array: executemany would bind (and
-# SQLAlchemy process) every row's thirteen values one by one, hundreds of rows an award.
-_UNNESTED = (
-    func.unnest(*(bindparam(c.name, type_=_array_of(c)) for c in portfolio_cells.c))
-    .table_valued(*portfolio_cells.c.keys())
-    .render_derived()
-)
-_ADDING = pg_insert(portfolio_cells).from_select(portfolio_cells.c.keys(), select(*_UNNESTED.c))
-_ADD_TO_CELLS = _ADDING.on_conflict_do_update(
-    index_elements=_PORTFOLIO_CELL_KEY,
-    set_={name: portfolio_cells.c[name] + _ADDING.excluded[name] for name in _CELL_SUMS},
-)
 
 
 _CONTRACT_LOCKS = 1
