@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -12,16 +13,21 @@ from reporting.adapters import projections, tables
 from reporting.adapters.read_models import ReadModels
 from reporting.consumers import CONSUMERS, READ_MODEL_TABLES
 from sqlalchemy import Table, select
+from sqlalchemy.exc import IntegrityError
 from svledger.bus import connect, provision, subject_for
 from svledger.consumers import Outcome, apply_batch, apply_once
-from svledger.database import Database
+from svledger.database import Database, run_again_if_deadlocked
 from svledger.eventstore import EventStore, Replay
 from svledger.rebuild import rebuild
+from svledger.schema import consumer_positions
 
 from tests.conftest import POSTGRES_ONLY, DatabaseFactory
 from tests.harness import NatsServer, eventually
 from tests.integration.test_reporting_portfolio import PRODUCER_OF, Scenario, consumer_for
 from tests.integration.test_reporting_projections import PRODUCERS, Contract
+
+# A consumer position: inserted twice in one statement, it clashes with itself.
+ROW = {"consumer": "reporting-contracts", "stream_id": "contract-1", "version": 1}
 
 
 @pytest.fixture
@@ -171,3 +177,56 @@ async def test_a_replay_sums_each_contract_once_after_its_last_event(
     assert {row[0] for row in await rows_of(store, tables.contract_cells)} == contracts
     assert await rows_of(store, tables.portfolio_cells) != []
     assert await replay.finish(store) is False  # the work is done once
+
+
+@POSTGRES_ONLY
+async def test_a_transaction_aborted_as_one_side_of_a_deadlock_is_run_again(
+    store: EventStore,
+) -> None:
+    # A rebuild's transactions and the service's running consumers write the same rows in no
+    # agreed order; PostgreSQL aborts one side of a deadlock, and the rebuild's is run again.
+    db = store.database
+    async with db.writer.begin() as conn:
+        await conn.exec_driver_sql("CREATE TABLE crossed (id INT PRIMARY KEY, n INT NOT NULL)")
+        await conn.exec_driver_sql("INSERT INTO crossed VALUES (1, 0), (2, 0)")
+    consumer_holds_1 = asyncio.Event()
+    attempts: list[int] = []
+
+    async def consumer() -> None:  # takes row 1, then (once the rebuild waits for it) row 2
+        async with db.writer.begin() as conn:
+            await conn.exec_driver_sql("UPDATE crossed SET n = n + 1 WHERE id = 1")
+            consumer_holds_1.set()
+            await eventually(waiting_for_a_lock, what="the rebuild waiting for row 1")
+            await conn.exec_driver_sql("UPDATE crossed SET n = n + 1 WHERE id = 2")
+
+    async def rebuild_step() -> None:  # takes row 2, then row 1
+        attempts.append(len(attempts) + 1)
+        async with db.writer.begin() as conn:
+            await conn.exec_driver_sql("UPDATE crossed SET n = n + 10 WHERE id = 2")
+            await consumer_holds_1.wait()
+            await conn.exec_driver_sql("UPDATE crossed SET n = n + 10 WHERE id = 1")
+
+    async def waiting_for_a_lock() -> bool:
+        async with db.reader.connect() as conn:
+            found = await conn.exec_driver_sql("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            return bool(found.scalar_one())
+
+    await asyncio.gather(consumer(), run_again_if_deadlocked(rebuild_step))
+
+    async with db.reader.connect() as conn:
+        rows = (await conn.exec_driver_sql("SELECT id, n FROM crossed ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [(1, 11), (2, 11)]  # both sides' writes, once each
+    assert attempts == [1, 2]
+
+
+async def test_a_failure_other_than_a_deadlock_is_not_run_again(store: EventStore) -> None:
+    attempts: list[int] = []
+
+    async def clash() -> None:
+        attempts.append(1)
+        async with store.database.writer.begin() as conn:
+            await conn.execute(consumer_positions.insert(), [ROW, ROW])
+
+    with pytest.raises(IntegrityError):
+        await run_again_if_deadlocked(clash)
+    assert attempts == [1]

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, suppress
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from sqlalchemy import Table, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool, PoolProxiedConnection
+
+T = TypeVar("T")
 
 
 class Database:
@@ -173,6 +176,28 @@ class _DriverLease:
                 await driver.close(timeout=self._set.close_timeout_s)
         finally:
             self._set.slots.release()
+
+
+# What PostgreSQL says when it aborts a transaction that another one's locks would otherwise
+# wait on for ever (deadlock), or that cannot be serialised with them: run it again and it
+# commits.
+_RUN_AGAIN = frozenset({"40P01", "40001"})
+
+
+async def run_again_if_deadlocked(
+    work: Callable[[], Awaitable[T]], *, attempts: int = 5, first_wait: float = 0.05
+) -> T:
+    """Run the transaction ``work`` opens, and run it again (up to ``attempts`` times, waiting
+    longer each time) if PostgreSQL aborted it as one side of a deadlock. Only for work that
+    writes nothing outside that transaction, so that running it again is safe."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await work()
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) not in _RUN_AGAIN or attempt == attempts:
+                raise
+        await asyncio.sleep(first_wait * 2 ** (attempt - 1))
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 async def driver_of(conn: AsyncConnection) -> asyncpg.Connection:

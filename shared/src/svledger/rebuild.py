@@ -15,6 +15,7 @@ import asyncio
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
@@ -22,6 +23,7 @@ from nats.js.api import DeliverPolicy
 from sqlalchemy import Table, delete
 
 from svledger.consumers import Consumer, Outcome, apply_batch
+from svledger.database import run_again_if_deadlocked
 from svledger.envelope import EventEnvelope
 from svledger.eventstore import EventStore, Replay
 from svledger.schema import consumer_positions
@@ -39,15 +41,20 @@ class RebuildReport:
 
 
 async def reset(store: EventStore, consumers: Sequence[Consumer], tables: Sequence[Table]) -> None:
-    """Empty the read models and forget what the consumers applied, atomically."""
-    async with store.database.writer.begin() as conn:
-        for table in reversed(tables):
-            await conn.execute(delete(table))
-        await conn.execute(
-            delete(consumer_positions).where(
-                consumer_positions.c.consumer.in_([c.name for c in consumers])
+    """Empty the read models and forget what the consumers applied, atomically; again if the
+    service's running consumers deadlock with it."""
+
+    async def empty() -> None:
+        async with store.database.writer.begin() as conn:
+            for table in reversed(tables):
+                await conn.execute(delete(table))
+            await conn.execute(
+                delete(consumer_positions).where(
+                    consumer_positions.c.consumer.in_([c.name for c in consumers])
+                )
             )
-        )
+
+    await run_again_if_deadlocked(empty)
 
 
 async def pending(js: JetStreamContext, consumer: Consumer) -> int:
@@ -114,7 +121,9 @@ async def replay(
             envelopes = [await queue.get()]
             while len(envelopes) < batch and not queue.empty():
                 envelopes.append(queue.get_nowait())
-            outcomes = await apply_batch(store, consumer, envelopes, traced=False, replay=deferred)
+            outcomes = await run_again_if_deadlocked(
+                partial(apply_batch, store, consumer, envelopes, traced=False, replay=deferred)
+            )
             early = [e for e, o in zip(envelopes, outcomes, strict=True) if o is Outcome.EARLY]
             if early:
                 raise RuntimeError(
