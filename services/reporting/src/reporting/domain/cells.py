@@ -26,9 +26,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from svledger.periods import Quarter
@@ -251,19 +252,13 @@ def portfolio_columns(summed: Mapping[tuple[str, CellKey], CellSums]) -> dict[st
     figures = list(summed.values())
     return {
         "organisation": [organisation for organisation, _ in summed],
-        "period": [k.period for k in keys],
-        "measure": [k.measure for k in keys],
-        "unit": [k.unit for k in keys],
-        "framework_version": [k.framework_version for k in keys],
-        "rate": [k.rate for k in keys],
-        "due_on": [k.due_on for k in keys],
-        "committed": [s.committed for s in figures],
-        "accepted": [s.accepted for s in figures],
-        "delivered": [s.delivered for s in figures],
-        "awaiting_review": [s.awaiting_review for s in figures],
-        "obligations": [s.obligations for s in figures],
-        "first_in_year": [s.first_in_year for s in figures],
+        **{name: list(map(attrgetter(name), keys)) for name in _KEY_COLUMNS},
+        **{name: list(map(attrgetter(name), figures)) for name in _SUM_COLUMNS},
     }
+
+
+_KEY_COLUMNS = tuple(f.name for f in fields(CellKey))
+_SUM_COLUMNS = tuple(f.name for f in fields(CellSums))
 
 
 def from_row(row: Any) -> tuple[CellKey, CellSums]:
