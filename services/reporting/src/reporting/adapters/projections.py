@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 from svledger.columns import Proposed, execute_later, upsert, upsert_columns, upsert_many
+from svledger.database import run_again_if_deadlocked
 from svledger.eventstore import EventStore, StoreTransaction
 from svledger.periods import Quarter
 
@@ -540,12 +541,22 @@ _REPLAYED_PER_TRANSACTION = 200
 async def refresh_replayed(
     store: EventStore, changed: Mapping[str, Collection[str] | None]
 ) -> None:
-    """Sum again every contract a replay changed, a few hundred per transaction."""
+    """Sum again every contract a replay changed, a few hundred per transaction; a
+    transaction PostgreSQL aborts as one side of a deadlock with the running consumers is run
+    again."""
     wanted = sorted(changed)
     for start in range(0, len(wanted), _REPLAYED_PER_TRANSACTION):
         chunk = wanted[start : start + _REPLAYED_PER_TRANSACTION]
-        async with store.transaction() as tx:
-            await refresh_contracts(tx.conn, {c: changed[c] for c in chunk})
+        await run_again_if_deadlocked(
+            partial(_refresh_in_transaction, store, {c: changed[c] for c in chunk})
+        )
+
+
+async def _refresh_in_transaction(
+    store: EventStore, changed: Mapping[str, Collection[str] | None]
+) -> None:
+    async with store.transaction() as tx:
+        await refresh_contracts(tx.conn, changed)
 
 
 async def record_variation(
