@@ -209,8 +209,8 @@ class Replay:
     """
 
     def __init__(self) -> None:
-        self._gathered: dict[Hashable, Any] = {}
-        self._work: dict[Hashable, Callable[[EventStore, Any], Awaitable[None]]] = {}
+        # key -> (what is gathered under it, the work it is for)
+        self._pending: dict[Hashable, tuple[Any, Callable[[EventStore, Any], Awaitable[None]]]] = {}
 
     def gather(
         self,
@@ -220,21 +220,18 @@ class Replay:
     ) -> T:
         """What is gathered under ``key`` so far (``empty()`` the first time), for the caller
         to add to; :meth:`finish` hands it to ``work``."""
-        if key not in self._gathered:
-            self._gathered[key] = empty()
-            self._work[key] = work
-        gathered: T = self._gathered[key]
+        if key not in self._pending:
+            self._pending[key] = (empty(), work)
+        gathered: T = self._pending[key][0]
         return gathered
 
     async def finish(self, store: EventStore) -> bool:
         """Run each key's work over what was gathered, in the order the keys first came;
         say whether there was any."""
-        worked = bool(self._work)
-        for key, work in self._work.items():
-            await work(store, self._gathered[key])
-        self._gathered.clear()
-        self._work.clear()
-        return worked
+        pending, self._pending = self._pending, {}
+        for gathered, work in pending.values():
+            await work(store, gathered)
+        return bool(pending)
 
 
 class StoreTransaction:

@@ -90,13 +90,9 @@ async def replay(
     """Apply every message on ``consumer``'s subjects; return (seen, applied). Work the
     projections leave for the end is gathered in ``deferred`` for the caller to finish, or
     finished here without it."""
+    finish_here = deferred is None
     if deferred is None:
         deferred = Replay()
-        seen_applied = await replay(
-            store, js, consumer, progress=progress, batch=batch, deferred=deferred
-        )
-        await deferred.finish(store)
-        return seen_applied
     total = await pending(js, consumer)
     if total == 0:
         return 0, 0
@@ -138,6 +134,8 @@ async def replay(
     finally:
         for subscription in subscriptions:
             await subscription.unsubscribe()
+    if finish_here:
+        await deferred.finish(store)
     return seen, applied
 
 
