@@ -887,6 +887,30 @@ async def test_the_stories_feed_shows_narratives_and_case_studies_newest_first(
     assert (await get(client, "/stories", OTHER_BUYER))["stories"] == []
 
 
+async def test_the_stories_feed_comes_a_page_at_a_time_and_exports_whole(
+    client: httpx.AsyncClient, scenario: Scenario
+) -> None:
+    everything = await get(client, "/stories")
+    first = await get(client, "/stories", limit=1)
+    second = await get(client, "/stories", limit=1, offset=1)
+    beyond = await get(client, "/stories", limit=1, offset=2)
+    jobs_only = await get(client, "/stories", measure="NT1", limit=1)
+    exported = await client.get(
+        "/stories", params={"format": "csv", "limit": 1}, headers=as_org(WIRRAL)
+    )
+    too_far = await client.get("/stories", params={"offset": -1}, headers=as_org(WIRRAL))
+
+    assert everything["total"] == len(everything["stories"]) == 2
+    assert (first["total"], second["total"], beyond["total"]) == (2, 2, 2)
+    assert first["stories"] + second["stories"] == everything["stories"]
+    assert beyond["stories"] == []
+    assert (jobs_only["total"], len(jobs_only["stories"])) == (1, 1)
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert [r["Narrative"] for r in rows] == [s["narrative"] for s in everything["stories"]]
+    assert too_far.status_code == 422
+    assert [e["field"] for e in too_far.json()["errors"]] == ["offset"]
+
+
 async def test_the_league_table_ranks_a_buyers_suppliers_and_a_supplier_sees_only_itself(
     client: httpx.AsyncClient, scenario: Scenario
 ) -> None:

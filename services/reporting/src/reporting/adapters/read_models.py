@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import fields
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -69,7 +70,7 @@ from reporting.domain.progress import (
     SubmittedReturn,
 )
 from reporting.domain.report import Freshness, Mark
-from reporting.domain.returns import ReturnIn, SchedulePeriod, Story
+from reporting.domain.returns import ReturnIn, SchedulePeriod, Story, StoryList
 
 
 def party_to(organisation: str) -> ColumnElement[bool]:
@@ -289,31 +290,34 @@ class ReadModels:
         return found, periods, came_in
 
     async def stories(
-        self, organisation: str, contract_id: str | None, measure: str | None
-    ) -> list[Story]:
-        """The narratives, case studies and their people and places, newest first.
+        self,
+        organisation: str,
+        contract_id: str | None,
+        measure: str | None,
+        accepted_only: bool = False,
+        page: Page | None = None,
+    ) -> StoryList:
+        """The narratives, case studies and their people and places, newest quarter first: a
+        page of them, or (``page`` None) all, and how many there are.
 
         Only returns and lines with some text are read (most lines have none); whether the
-        text tells a story, more than blanks, is decided here."""
+        text tells a story, more than blanks, is decided here. The contracts are read for the
+        stories on the page only."""
         scope = party_to(organisation)
         if contract_id is not None:
             scope = and_(scope, contracts.c.contract_id == contract_id)
+        if accepted_only:
+            scope = and_(scope, returns.c.review == "accepted")
         line_has_text = or_(return_lines.c.narrative != "", return_lines.c.case_study != "")
         if measure is not None:
             line_has_text = and_(line_has_text, obligations.c.measure == measure)
         async with self.database.reader.connect() as conn:
-            by_contract = {
-                c.contract_id: c
-                for c in (
-                    _contract(r) for r in (await conn.execute(select(contracts).where(scope))).all()
-                )
-            }
             narrated = (
                 []
                 if measure is not None
                 else (
                     await conn.execute(
-                        select(returns)
+                        select(returns, contracts.c.reference)
                         .select_from(_with_contract(returns))
                         .where(scope, returns.c.narrative != "")
                     )
@@ -323,6 +327,7 @@ class ReadModels:
                 await conn.execute(
                     select(
                         return_lines,
+                        contracts.c.reference,
                         obligations.c.measure,
                         returns.c.review,
                         returns.c.submitted_on,
@@ -337,46 +342,28 @@ class ReadModels:
                     .where(scope, line_has_text)
                 )
             ).all()
-        found: list[Story] = []
-        for r in narrated:
-            if (r.narrative or "").strip():
-                found.append(
-                    Story(
-                        by_contract[r.contract_id],
-                        r.period,
-                        None,
-                        None,
-                        r.narrative,
-                        "",
-                        None,
-                        (),
-                        (),
-                        r.review,
-                        r.submitted_on,
+            # each story's sort key (newest first; its contract breaks ties, so that pages
+            # never overlap), its row, and how to tell it
+            told = [
+                ((r.period, r.reference, "", r.contract_id), r, _narrative_story)
+                for r in narrated
+                if (r.narrative or "").strip()
+            ] + [
+                ((r.period, r.reference, r.obligation_id, r.contract_id), r, _line_story)
+                for r in lines
+                if (r.narrative or "").strip() or (r.case_study or "").strip()
+            ]
+            told.sort(key=itemgetter(0), reverse=True)
+            shown = told if page is None else told[page.offset : page.offset + page.limit]
+            by_contract = {
+                r.contract_id: _contract(r)
+                for r in await conn.execute(
+                    select(contracts).where(
+                        contracts.c.contract_id.in_(sorted({r.contract_id for _, r, _ in shown}))
                     )
                 )
-        for line in lines:
-            if not ((line.narrative or "").strip() or (line.case_study or "").strip()):
-                continue
-            found.append(
-                Story(
-                    by_contract[line.contract_id],
-                    line.period,
-                    line.obligation_id,
-                    line.measure,
-                    line.narrative,
-                    line.case_study,
-                    line.beneficiaries,
-                    tuple(line.places or ()),
-                    tuple(line.evidence or ()),
-                    line.review or "submitted",
-                    line.submitted_on,
-                )
-            )
-        found.sort(
-            key=lambda s: (s.period, s.contract.reference, s.obligation_id or ""), reverse=True
-        )
-        return found
+            }
+        return StoryList([story(by_contract[r.contract_id], r) for _, r, story in shown], len(told))
 
     async def pledge(self, organisation: str) -> Pledge | None:
         """The organisation's Partner VCFSE pledge, or None."""
@@ -755,6 +742,30 @@ async def _alerts(
     if page is not None:
         query = query.limit(page.limit).offset(page.offset)
     return [_alert(r) for r in (await conn.execute(query)).all()]
+
+
+def _narrative_story(contract: ContractFacts, r: Row[Any]) -> Story:
+    """The story a return's narrative tells."""
+    return Story(
+        contract, r.period, None, None, r.narrative, "", None, (), (), r.review, r.submitted_on
+    )
+
+
+def _line_story(contract: ContractFacts, r: Row[Any]) -> Story:
+    """The story one line of a return tells."""
+    return Story(
+        contract,
+        r.period,
+        r.obligation_id,
+        r.measure,
+        r.narrative,
+        r.case_study,
+        r.beneficiaries,
+        tuple(r.places or ()),
+        tuple(r.evidence or ()),
+        r.review or "submitted",  # its return not known yet
+        r.submitted_on,
+    )
 
 
 def _contract(r: Row[Any]) -> ContractFacts:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from svledger.web import PageDep
 
 from reporting.api import tables
 from reporting.api.dependencies import Export, ExportDep, PartyDep, ServiceDep
@@ -35,7 +36,8 @@ async def read_late_returns(
 
 @router.get(
     "/stories",
-    summary="The stories and case studies from returns (?format=csv|xlsx to export)",
+    summary="The stories and case studies from returns, a page at a time"
+    " (?format=csv|xlsx exports them all)",
     response_model=StoriesOut,
     responses=EXPORTS,
 )
@@ -43,11 +45,20 @@ async def read_stories(
     *,
     party: PartyDep,
     service: ServiceDep,
+    page: PageDep,
     contract_id: Annotated[uuid.UUID | None, Query(description="one contract only")] = None,
     measure: Annotated[str | None, Query(description="one measure only, e.g. NT1")] = None,
     accepted_only: Annotated[bool, Query(description="only from accepted returns")] = False,
     export: ExportDep = Export.JSON,
 ) -> StoriesOut | Response:
-    """Narratives, case studies, beneficiaries and places, newest quarter first."""
-    report = await stories_report(service, party, contract_id, measure, accepted_only)
+    """Narratives, case studies, beneficiaries and places, newest quarter first: ``limit``
+    of them after ``offset`` as JSON, every one as a CSV or XLSX file."""
+    report = await stories_report(
+        service,
+        party,
+        contract_id=contract_id,
+        measure=measure,
+        accepted_only=accepted_only,
+        page=page if export is Export.JSON else None,
+    )
     return respond(export, report, StoriesOut.of, tables.stories)

@@ -17,7 +17,7 @@ from reporting.domain.kpi import Bands, ContractRating, KpiResult, KpiRule, Verd
 from reporting.domain.pledge import PledgeProgress, YearProgress
 from reporting.domain.portfolio import ContractSummary, Group, MeasureLine, Standing, Tally
 from reporting.domain.report import Freshness
-from reporting.domain.returns import LateReturn, Story
+from reporting.domain.returns import LateReturn, Story, StoryList
 
 
 class SourceOut(BaseModel):
@@ -359,19 +359,21 @@ class StoryOut(BaseModel):
 
 
 class StoriesOut(BaseModel):
-    """The stories feed, newest quarter first."""
+    """A page of the stories feed, newest quarter first."""
 
     as_of: date
     freshness: FreshnessOut
+    total: int = Field(description="stories that match, on every page")
     stories: list[StoryOut]
 
     @classmethod
-    def of(cls, report: Reported[list[Story]]) -> StoriesOut:
+    def of(cls, report: Reported[StoryList]) -> StoriesOut:
         """From the report."""
         return cls(
             as_of=report.as_of,
             freshness=FreshnessOut.of(report.freshness),
-            stories=[StoryOut.of(s) for s in report.content],
+            total=report.content.total,
+            stories=[StoryOut.of(s) for s in report.content.stories],
         )
 
 

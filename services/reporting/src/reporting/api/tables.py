@@ -15,7 +15,7 @@ from reporting.domain.pledge import PledgeProgress
 from reporting.domain.portfolio import ContractSummary, Standing, Tally
 from reporting.domain.progress import AlertList, ContractProgress
 from reporting.domain.report import Cell, Column, Tabular, day, figure, flag, integer, text
-from reporting.domain.returns import LateReturn, Story
+from reporting.domain.returns import LateReturn, StoryList
 
 _GBP = (
     integer("obligations_valued", "Obligations valued"),
@@ -311,7 +311,7 @@ def late_returns(report: Reported[list[LateReturn]]) -> Tabular:
     return Tabular("late-returns", "Late and overdue returns", columns, rows, report.freshness)
 
 
-def stories(report: Reported[list[Story]]) -> Tabular:
+def stories(report: Reported[StoryList]) -> Tabular:
     """One row per story."""
     columns = (
         text("reference", "Reference"),
@@ -344,7 +344,7 @@ def stories(report: Reported[list[Story]]) -> Tabular:
             "contract_id": s.contract.contract_id,
             "obligation_id": s.obligation_id,
         }
-        for s in report.content
+        for s in report.content.stories
     ]
     return Tabular("stories", "Stories from returns", columns, rows, report.freshness)
 

@@ -35,7 +35,7 @@ from reporting.domain.portfolio import (
 )
 from reporting.domain.progress import AlertList, AlertStatus, ContractProgress
 from reporting.domain.report import Freshness
-from reporting.domain.returns import LateReturn, Story, late_and_overdue
+from reporting.domain.returns import LateReturn, StoryList, late_and_overdue
 
 T = TypeVar("T")
 
@@ -171,16 +171,22 @@ async def late_returns_report(service: Reporting, reader: Principal) -> Reported
 async def stories_report(
     service: Reporting,
     reader: Principal,
+    *,
     contract_id: uuid.UUID | None,
     measure: str | None,
     accepted_only: bool,
-) -> Reported[list[Story]]:
-    """The narratives and case studies of returns, newest quarter first."""
+    page: Page | None,
+) -> Reported[StoryList]:
+    """The narratives and case studies of returns, newest quarter first: a page, or all."""
     now = service.now()
     found = await service.read_models.stories(
-        reader.organisation, None if contract_id is None else str(contract_id), measure
+        reader.organisation,
+        None if contract_id is None else str(contract_id),
+        measure,
+        accepted_only,
+        page,
     )
-    return await _fresh(service, [s for s in found if s.accepted or not accepted_only], now)
+    return await _fresh(service, found, now)
 
 
 async def kpi_rating(

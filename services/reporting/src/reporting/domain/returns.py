@@ -107,3 +107,11 @@ class Story:
     def accepted(self) -> bool:
         """The buyer accepted the return the story came with."""
         return self.review == "accepted"
+
+
+@dataclass(frozen=True, slots=True)
+class StoryList:
+    """Stories, newest quarter first (a page of them, or all), and how many there are in all."""
+
+    stories: list[Story]
+    total: int
