@@ -296,6 +296,64 @@ async def test_rows_given_column_by_column_add_to_the_columns_asked(database: Da
     assert await measured_rows(database) == {"a": ("3.7500", 2)}
 
 
+# Awkward values for columns sent as one array literal each (text and numbers).
+worded = Table(
+    "wb_worded",
+    metadata,
+    Column("worded_id", Integer, primary_key=True),
+    Column("words", String(40), nullable=True),
+    Column("amount", Quantity, nullable=True),
+)
+AWKWARD_WORDS = [
+    "plain",
+    'a "quoted" word',
+    "back\\slash\\",
+    "comma, {brace}",
+    "",
+    "NULL",
+    None,
+    "  spaced  ",
+    "ünïcødé",
+]
+AWKWARD_AMOUNTS = [
+    Decimal("1E+3"),
+    Decimal("-0.0001"),
+    None,
+    Decimal("12345678901234.5678"),
+    Decimal(7),
+    Decimal("0.5"),
+    Decimal(0),
+    Decimal("-3"),
+    None,
+]
+
+
+@pytest.mark.parametrize("with_none", [True, False], ids=["with-none", "without-none"])
+async def test_awkward_text_and_numbers_given_column_by_column_are_kept_as_given(
+    database: Database, with_none: bool
+) -> None:
+    kept = [
+        (i, words, amount)
+        for i, (words, amount) in enumerate(zip(AWKWARD_WORDS, AWKWARD_AMOUNTS, strict=True))
+        if with_none or (words is not None and amount is not None)
+    ]
+    async with database.writer.begin() as conn:
+        await upsert_columns(
+            conn,
+            worded,
+            {
+                "worded_id": [i for i, _, _ in kept],
+                "words": [words for _, words, _ in kept],
+                "amount": [amount for _, _, amount in kept],
+            },
+            key=["worded_id"],
+        )
+
+    async with database.reader.connect() as conn:
+        found = (await conn.execute(select(worded).order_by(worded.c.worded_id))).all()
+    assert [(r.worded_id, r.words, r.amount) for r in found] == kept
+
+
 async def test_a_quantity_with_more_places_is_refused_given_column_by_column(
     database: Database,
 ) -> None:

@@ -27,12 +27,15 @@ from sqlalchemy import (
     ColumnElement,
     DateTime,
     Dialect,
+    Enum,
     Executable,
     Numeric,
     String,
     Table,
+    Text,
     UniqueConstraint,
     bindparam,
+    cast,
     event,
     func,
     select,
@@ -216,13 +219,16 @@ async def upsert_columns(
         ]
         await upsert_many(conn, table, rows, key=key)
         return
-    given = {}
+    given: dict[str, Any] = {}
     for name, values in columns.items():
         column_type = table.c[name].type
-        if isinstance(column_type, Quantity) and not quantities_fit:
-            given[name] = [column_type.process_bind_param(v, conn.dialect) for v in values]
-        else:
-            given[name] = list(values)
+        checked = (
+            [column_type.process_bind_param(v, conn.dialect) for v in values]
+            if isinstance(column_type, Quantity) and not quantities_fit
+            else values
+        )
+        literal = _literal_writer(_element_type(table, name))
+        given[name] = list(checked) if literal is None else literal(checked)
     await conn.execute(_unnest_upsert(table, names, tuple(key), tuple(add)), given)
 
 
@@ -230,12 +236,8 @@ async def upsert_columns(
 def _unnest_upsert(
     table: Table, names: tuple[str, ...], key: tuple[str, ...], add: tuple[str, ...]
 ) -> Executable:
-    arrays = (
-        func.unnest(*(bindparam(n, type_=ARRAY(_element_type(table, n))) for n in names))
-        .table_valued(*names)
-        .render_derived()
-    )
-    insert = pg_insert(table).from_select(names, select(*arrays.c))
+    arrays = func.unnest(*(_array_parameter(table, n) for n in names)).table_valued(*names)
+    insert = pg_insert(table).from_select(names, select(*arrays.render_derived().c))
     rest = [n for n in names if n not in key]
     if not rest:
         return insert.on_conflict_do_nothing(index_elements=list(key))
@@ -243,6 +245,15 @@ def _unnest_upsert(
         index_elements=list(key),
         set_={n: table.c[n] + insert.excluded[n] if n in add else insert.excluded[n] for n in rest},
     )
+
+
+def _array_parameter(table: Table, name: str) -> ColumnElement[Any]:
+    """The array parameter of ``name``'s values: a PostgreSQL array literal, cast on the
+    server, where :func:`_literal_writer` writes one; else the list of values."""
+    element = _element_type(table, name)
+    if _literal_writer(element) is not None:
+        return cast(bindparam(name, type_=Text()), ARRAY(element))
+    return bindparam(name, type_=ARRAY(element))
 
 
 def _element_type(table: Table, name: str) -> TypeEngine[Any]:
@@ -254,6 +265,39 @@ def _element_type(table: Table, name: str) -> TypeEngine[Any]:
     if isinstance(column_type, TypeDecorator):
         raise TypeError(f"{table.name}.{name} ({column_type!r}) cannot be sent as an array")
     return column_type
+
+
+def _literal_writer(element: TypeEngine[Any]) -> Callable[[Sequence[Any]], str] | None:
+    """How to write values of ``element`` as one array literal, where that costs less than
+    asyncpg's encoding of a list, which checks every value for nested arrays (3 to 5 times
+    less for numbers and strings; not for dates and integers); else None."""
+    if isinstance(element, Numeric):
+        return _numbers_literal
+    if isinstance(element, String) and not isinstance(element, Enum):
+        return _strings_literal
+    return None
+
+
+def _numbers_literal(values: Sequence[Any]) -> str:
+    """Numbers (or None) as an array literal: their text is PostgreSQL's own numeric input."""
+    text = ",".join(map(str, values))
+    if "None" in text:  # no number's text has it; cheaper than asking each value
+        text = ",".join("NULL" if v is None else str(v) for v in values)
+    return "{" + text + "}"
+
+
+def _strings_literal(values: Sequence[Any]) -> str:
+    """Strings (or None) as an array literal: each quoted, a quote or backslash in one
+    escaped."""
+    if None not in values:
+        together = "".join(values)
+        if '"' not in together and "\\" not in together:
+            return '{"' + '","'.join(values) + '"}'
+    quoted = (
+        "NULL" if v is None else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        for v in values
+    )
+    return "{" + ",".join(quoted) + "}"
 
 
 def _row_keys(
