@@ -6,13 +6,14 @@ import copy
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from reporting.adapters.exact_json import dumps
+from reporting.adapters.exact_json import dumps, dumps_in_pieces
 from reporting.adapters.ocds import package, release
 from reporting.adapters.ocds_validation import merge_patch, parse, release_schema, validate_package
 from reporting.domain.portfolio import ContractFacts, LineFacts, ObligationFacts, Portfolio
@@ -103,6 +104,30 @@ def test_every_amount_of_a_long_document_is_exact_and_its_text_stays_text() -> N
     assert {row["on"] for row in parsed["rows"]} == {"2027-01-01"}
     with pytest.raises(ValueError, match="NaN"):
         dumps({"amount": Decimal("NaN")})
+
+
+def test_a_document_written_in_pieces_is_the_whole_document_making_its_items_as_it_goes() -> None:
+    items = [{"amount": Decimal(i) / 4, "on": date(2027, 1, 1)} for i in range(5)]
+    made: list[int] = []
+
+    def making() -> Iterator[dict[str, Any]]:
+        for i, item in enumerate(items):
+            made.append(i)
+            yield item
+
+    head = {"releases": "stale", "uri": "http://example/p", "total": Decimal("1.5000")}
+    pieces = dumps_in_pieces(head, "releases", making())
+    first = [next(pieces), next(pieces)]
+    made_by_the_first_release = list(made)
+    rest = list(pieces)
+
+    whole = "".join(first + rest)
+    assert whole == dumps({"uri": "http://example/p", "total": Decimal("1.5"), "releases": items})
+    assert json.loads(whole, parse_float=Decimal)["releases"][3]["amount"] == Decimal("0.75")
+    assert made_by_the_first_release == [0]
+    assert "".join(dumps_in_pieces({"uri": "u"}, "releases", iter([]))) == (
+        '{"uri":"u","releases":[]}'
+    )
 
 
 @pytest.mark.parametrize(

@@ -8,14 +8,14 @@ exact numbers.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
-from reporting.adapters.exact_json import dumps
 from reporting.adapters.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx
+from reporting.adapters.ocds import Package
 from reporting.api.dependencies import Export
 from reporting.application.reports import Reported
 from reporting.domain.report import Tabular
@@ -65,6 +65,11 @@ def file_name(stem: str) -> str:
     return _UNSAFE.sub("-", stem).strip("-")[:100] or "report"
 
 
-def ocds_response(package: dict[str, Any]) -> Response:
-    """An OCDS release package, its amounts exact JSON numbers."""
-    return Response(dumps(package), media_type=OCDS_MEDIA_TYPE)
+def ocds_response(package: Package) -> StreamingResponse:
+    """An OCDS release package, its amounts exact JSON numbers, sent a release at a time."""
+
+    async def pieces() -> AsyncIterator[bytes]:
+        for piece in package.pieces():
+            yield piece.encode()
+
+    return StreamingResponse(pieces(), media_type=OCDS_MEDIA_TYPE)

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from svledger.auth import Principal
 from svledger.errors import NotFound
@@ -226,7 +226,7 @@ async def pledge_progress(service: Reporting, reader: Principal) -> Reported[Ple
 
 async def contract_ocds(
     service: Reporting, reader: Principal, contract_id: uuid.UUID, uri: str
-) -> dict[str, Any]:
+) -> ocds.Package:
     """One contract as an OCDS release package; 404 for anyone but its two parties."""
     now = service.now()
     portfolio = await _portfolio(service, reader, now, str(contract_id))
@@ -235,7 +235,7 @@ async def contract_ocds(
     return _package(service, reader, portfolio, portfolio.contracts, uri=uri, now=now)
 
 
-async def portfolio_ocds(service: Reporting, reader: Principal, uri: str) -> dict[str, Any]:
+async def portfolio_ocds(service: Reporting, reader: Principal, uri: str) -> ocds.Package:
     """Every contract of the caller's portfolio as one OCDS release package."""
     now = service.now()
     portfolio = await _portfolio(service, reader, now)
@@ -253,7 +253,9 @@ def _package(
     *,
     uri: str,
     now: datetime,
-) -> dict[str, Any]:
+) -> ocds.Package:
     prefix = service.settings.ocds_prefix
-    releases = [ocds.release(portfolio, c, prefix, now) for c in contracts]
-    return ocds.package(releases, uri, reader.organisation, now)
+    return ocds.Package(
+        ocds.package_head(uri, reader.organisation, now),
+        (ocds.release(portfolio, c, prefix, now) for c in contracts),
+    )
