@@ -22,13 +22,14 @@ from reporting.adapters.tables import (
 )
 from reporting.consumers.alerts import ALERTS
 from reporting.domain.portfolio import Dimension, Figures
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from svledger.consumers import Outcome, apply_once
 from svledger.database import Database
 from svledger.envelope import EventEnvelope, Metadata
 from svledger.eventstore import EventStore
 from svledger.migrate import alembic_config, upgrade
 
+from tests.conftest import POSTGRES_ONLY
 from tests.harness import create_postgres_database, drop_postgres_database, postgres_admin_url
 
 UrlAt = Callable[[str], Awaitable[str]]
@@ -153,6 +154,39 @@ async def test_the_upgrade_can_be_undone(url_at: UrlAt) -> None:
             assert (await conn.execute(select(alerts.c.alert_id))).all() == []
     finally:
         await database.dispose()
+
+
+@POSTGRES_ONLY
+async def test_the_rewritten_tables_keep_room_on_their_pages_until_downgraded(
+    url_at: UrlAt,
+) -> None:
+    url = await url_at("head")
+    database = Database(url)
+
+    async def fill_factors() -> dict[str, list[str] | None]:
+        async with database.reader.connect() as conn:
+            found = await conn.execute(
+                text(
+                    "SELECT relname, reloptions FROM pg_class WHERE relname IN "
+                    "('obligations', 'portfolio_cells', 'contract_cells', 'contracts')"
+                )
+            )
+            return {r.relname: r.reloptions for r in found}
+
+    try:
+        upgraded = await fill_factors()
+        await database.dispose()
+        command.downgrade(alembic_config("reporting", url), "0006")
+        downgraded = await fill_factors()
+    finally:
+        await database.dispose()
+
+    rewritten = {"obligations", "portfolio_cells", "contract_cells"}
+    assert upgraded == {
+        **{table: ["fillfactor=70"] for table in rewritten},
+        "contracts": None,
+    }
+    assert downgraded == dict.fromkeys((*rewritten, "contracts"))
 
 
 async def test_running_totals_portfolio_cells_and_measures_are_filled_in_for_rows_before(
