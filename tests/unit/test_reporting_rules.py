@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from decimal import Decimal as D
+from fractions import Fraction
 
 import pytest
 from reporting.domain.pledge import ConfirmedDelivery, Pledge, ReturnedQuantity, progress
@@ -16,6 +17,7 @@ from reporting.domain.portfolio import (
     LineFacts,
     ObligationFacts,
     Portfolio,
+    exact_ratio,
 )
 from reporting.domain.progress import Alert, AlertStatus
 from reporting.domain.returns import Lateness, ReturnIn, SchedulePeriod, late_and_overdue
@@ -155,6 +157,24 @@ def test_measures_sort_naturally_and_each_quarter_counts_an_obligation_once() ->
     [year] = p.breakdown(Dimension.YEAR)
     assert [m.tally.obligations for m in year.measures] == [1, 1, 1]
     assert [m.tally.units.committed for m in year.measures] == [40, 40, 40]
+
+
+@pytest.mark.parametrize(
+    ("delivered", "due", "expected"),
+    [
+        ("0", "3", Fraction(0)),
+        ("1.0001", "3", Fraction(10001, 30000)),
+        ("2.5", "0.5000", Fraction(5)),
+        ("99999999999999.9999", "0.0001", Fraction(999999999999999999)),
+        ("1E+3", "7.25", Fraction(4000, 29)),
+        ("5", "0", None),
+        ("5", "-1", None),
+    ],
+)
+def test_a_ratio_is_exact_and_none_while_nothing_is_due(
+    delivered: str, due: str, expected: Fraction | None
+) -> None:
+    assert exact_ratio(D(delivered), D(due)) == expected
 
 
 def test_the_league_table_ranks_by_capped_mean_ratio_ties_share_a_rank() -> None:

@@ -47,7 +47,11 @@ def exact_ratio(numerator: Decimal, denominator: Decimal) -> Fraction | None:
     """numerator / denominator exactly; None when nothing is due."""
     if denominator <= 0:
         return None
-    return Fraction(numerator) / Fraction(denominator)
+    # From each figure's integer ratio: a report works out one per obligation, and making a
+    # Fraction of each Decimal, then dividing, took two and a half times as long.
+    top, top_scale = numerator.as_integer_ratio()
+    bottom, bottom_scale = denominator.as_integer_ratio()
+    return Fraction(top * bottom_scale, top_scale * bottom)
 
 
 def rounded(value: Fraction | None) -> Decimal | None:
