@@ -267,17 +267,25 @@ async def returns_measurement_holds(system: System, made: list[tuple[str, str]])
 
 
 async def stories_in_reporting(system: System, made: list[tuple[str, str]]) -> Counter[str]:
-    """How often each return's own narrative appears in reporting's stories."""
+    """How often each return's own narrative appears in reporting's stories, page by page."""
     seen: Counter[str] = Counter()
     async with system.client("reporting") as reporting:
         for contract_id, _ in made:
-            response = await reporting.get(
-                "/stories", params={"contract_id": contract_id}, headers=BUYER
-            )
-            assert response.status_code == 200, response.text
-            for story in response.json()["stories"]:
-                if story["obligation_id"] is None and story["narrative"].startswith("chaos "):
-                    seen[f"chaos:{story['contract_id']}:{story['period']}"] += 1
+            read = 0
+            while True:
+                response = await reporting.get(
+                    "/stories",
+                    params={"contract_id": contract_id, "limit": 500, "offset": read},
+                    headers=BUYER,
+                )
+                assert response.status_code == 200, response.text
+                page = response.json()
+                for story in page["stories"]:
+                    if story["obligation_id"] is None and story["narrative"].startswith("chaos "):
+                        seen[f"chaos:{story['contract_id']}:{story['period']}"] += 1
+                read += len(page["stories"])
+                if read >= page["total"] or not page["stories"]:
+                    break
     return seen
 
 

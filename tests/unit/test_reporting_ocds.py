@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from reporting.adapters.exact_json import dumps, dumps_in_pieces
-from reporting.adapters.ocds import package, release
+from reporting.adapters.ocds import Package, package_head, release
 from reporting.adapters.ocds_validation import merge_patch, parse, release_schema, validate_package
 from reporting.domain.portfolio import ContractFacts, LineFacts, ObligationFacts, Portfolio
 
@@ -53,10 +53,11 @@ def a_package() -> dict[str, Any]:
         proxy_values={},
         as_of=date(2027, 1, 15),
     )
-    built = package(
-        [release(portfolio, contract, "ocds-abc123", PUBLISHED)], "http://x/y", "council", PUBLISHED
+    built = Package(
+        package_head("http://x/y", "council", PUBLISHED),
+        iter([release(portfolio, contract, "ocds-abc123", PUBLISHED)]),
     )
-    parsed: dict[str, Any] = parse(dumps(built))
+    parsed: dict[str, Any] = parse("".join(built.pieces()))
     return parsed
 
 

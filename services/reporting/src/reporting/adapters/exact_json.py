@@ -55,9 +55,9 @@ def dumps(value: Any) -> str:
 
 def dumps_in_pieces(document: Mapping[str, Any], key: str, items: Iterable[Any]) -> Iterator[str]:
     """:func:`dumps` of ``document`` with ``items`` as the array under ``key`` (its last
-    member), a piece at a time: each item is made, when ``items`` makes them as asked, and
-    written only when the writer reaches it, so a document of many large items is never whole
-    in memory."""
+    member), a piece at a time: each item is taken from ``items`` (made then, when that is a
+    generator) only when the writer reaches it, so a document of many large items is never
+    whole in memory."""
     head = dumps({**{k: v for k, v in document.items() if k != key}, key: []})
     yield head[: -len("]}")]
     for i, item in enumerate(items):

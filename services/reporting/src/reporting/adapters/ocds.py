@@ -10,7 +10,7 @@ extension allows text or numbers there); money is an exact JSON number in GBP. I
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
@@ -42,13 +42,6 @@ class Package:
     def pieces(self) -> Iterator[str]:
         """The package's JSON, a release at a time (amounts exact numbers)."""
         return dumps_in_pieces(self.head, "releases", self.releases)
-
-
-def package(
-    releases: Iterable[dict[str, Any]], uri: str, publisher: str, published: datetime
-) -> dict[str, Any]:
-    """A release package of ``releases``."""
-    return {**package_head(uri, publisher, published), "releases": list(releases)}
 
 
 def package_head(uri: str, publisher: str, published: datetime) -> dict[str, Any]:
