@@ -34,7 +34,7 @@ def ocid(prefix: str, contract_id: str) -> str:
 @dataclass(frozen=True, slots=True)
 class Package:
     """A release package to write as it is made: a portfolio's runs to tens of megabytes
-    (74 MB for a buyer of 963 contracts), which whole took more memory than a service has."""
+    (74 MB for a buyer of 1,000 contracts), which whole took more memory than a service has."""
 
     head: dict[str, Any]  # the members before the releases
     releases: Iterator[dict[str, Any]]  # each made when the writer reaches it
