@@ -292,10 +292,11 @@ class ReadModels:
     async def stories(
         self,
         organisation: str,
+        *,
         contract_id: str | None,
         measure: str | None,
-        accepted_only: bool = False,
-        page: Page | None = None,
+        accepted_only: bool,
+        page: Page | None,
     ) -> StoryList:
         """The narratives, case studies and their people and places, newest quarter first: a
         page of them, or (``page`` None) all, and how many there are.

@@ -181,10 +181,10 @@ async def stories_report(
     now = service.now()
     found = await service.read_models.stories(
         reader.organisation,
-        None if contract_id is None else str(contract_id),
-        measure,
-        accepted_only,
-        page,
+        contract_id=None if contract_id is None else str(contract_id),
+        measure=measure,
+        accepted_only=accepted_only,
+        page=page,
     )
     return await _fresh(service, found, now)
 
