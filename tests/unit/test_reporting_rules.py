@@ -206,6 +206,29 @@ def test_the_league_table_ranks_by_capped_mean_ratio_ties_share_a_rank() -> None
     ]
 
 
+def test_on_track_is_at_least_095_exactly_and_each_ratio_is_capped_at_1_in_the_mean() -> None:
+    obs = [obligation(n) for n in range(1, 5)]
+    not_due = replace(obligation(5), targets={"2026-27-Q4": Decimal(5)})
+    # 20 due on each (Q1 and Q2): 0.95; 0.949995, which shows as 0.95; 2.0; and 0.
+    lines = [
+        accepted(ob, Q[0], quantity)
+        for ob, quantity in zip(obs, ["19", "18.9999", "40", "0"], strict=True)
+    ]
+    p = portfolio([contract()], [*obs, not_due], lines)
+
+    (summary,) = p.summaries({})
+    (standing,) = p.league_table()
+
+    # (0.95 + 0.949995 + 1 + 0) / 4 = 0.72499875
+    assert (summary.obligations, summary.assessed, summary.on_track) == (5, 4, 2)
+    assert summary.delivery_ratio == Decimal("0.7250")
+    assert (standing.assessed, standing.on_track, standing.delivery_ratio) == (
+        4,
+        2,
+        Decimal("0.7250"),
+    )
+
+
 def test_a_supplier_with_nothing_due_yet_ranks_last_without_a_ratio() -> None:
     contracts = [contract("a", "alpha"), contract("b", "beta")]
     due = obligation(1, "a")

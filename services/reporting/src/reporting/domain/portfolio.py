@@ -180,6 +180,9 @@ class Figures:
         return rounded(self.exact_ratio)
 
 
+_NOTHING = Figures()
+
+
 @dataclass(frozen=True, slots=True)
 class Tally:
     """Figures over some obligations: in their unit, and in GBP over those that are valued."""
@@ -350,7 +353,8 @@ class Portfolio:
     def figures(self, ob: ObligationFacts, periods: Iterable[str] | None = None) -> Figures:
         """One obligation's figures over ``periods`` (every quarter by default)."""
         if periods is None and self._totals is not None:
-            return self._totals.get((ob.contract_id, ob.obligation_id), Figures())
+            found = self._totals.get((ob.contract_id, ob.obligation_id))
+            return _NOTHING if found is None else found
         total = Figures()
         for period in self.periods_of(ob) if periods is None else periods:
             total += self.in_period(ob, period)
@@ -535,18 +539,39 @@ def _group_order(dimension: Dimension, key: str) -> tuple[object, ...]:
     return (key,)
 
 
-def delivery_ratio(portfolio: Portfolio, obligations: Iterable[ObligationFacts]) -> Decimal | None:
-    """The mean of each obligation's ratio to date, capped at 1; None when nothing is due."""
-    ratios = [min(r, ONE) for ob in obligations if (r := portfolio.ratio(ob)) is not None]
-    if not ratios:
-        return None
-    return rounded(sum(ratios, Fraction(0)) / len(ratios))
+@dataclass(frozen=True, slots=True)
+class Assessed:
+    """How a group of obligations stands to date: how many have something due, how many of
+    those are on track, and their delivery ratio (the mean of each ratio capped at 1; None
+    when nothing is due)."""
 
+    assessed: int
+    on_track: int
+    delivery_ratio: Decimal | None
 
-def on_track(portfolio: Portfolio, obligations: Iterable[ObligationFacts]) -> tuple[int, int]:
-    """(obligations with something due, of which on track)."""
-    ratios = [r for ob in obligations if (r := portfolio.ratio(ob)) is not None]
-    return len(ratios), sum(1 for r in ratios if r >= _ON_TRACK)
+    @classmethod
+    def of(cls, portfolio: Portfolio, obligations: Iterable[ObligationFacts]) -> Assessed:
+        """One pass over ``obligations``: a national buyer's portfolio has tens of thousands,
+        and comparing Fractions cost more than working out the ratios."""
+        # A ratio top/bottom (bottom > 0) is compared by cross-multiplying whole numbers.
+        good_top, good_bottom = _ON_TRACK.numerator, _ON_TRACK.denominator
+        assessed = good = capped = 0
+        below_one = Fraction(0)
+        for ob in obligations:
+            r = portfolio.ratio(ob)
+            if r is None:
+                continue
+            assessed += 1
+            top, bottom = r.numerator, r.denominator
+            if top * good_bottom >= good_top * bottom:
+                good += 1
+            if top >= bottom:
+                capped += 1
+            else:
+                below_one += r
+        if not assessed:
+            return cls(0, 0, None)
+        return cls(assessed, good, rounded((below_one + capped) / assessed))
 
 
 @dataclass(frozen=True, slots=True)
@@ -570,15 +595,14 @@ class ContractSummary:
         open_alerts: int,
     ) -> ContractSummary:
         """Summarise one contract's obligations."""
-        assessed, good = on_track(portfolio, obligations)
-        gbp = portfolio.valued(obligations)
+        standing = Assessed.of(portfolio, obligations)
         return cls(
             contract=contract,
             obligations=len(obligations),
-            assessed=assessed,
-            on_track=good,
-            delivery_ratio=delivery_ratio(portfolio, obligations),
-            gbp=gbp,
+            assessed=standing.assessed,
+            on_track=standing.on_track,
+            delivery_ratio=standing.delivery_ratio,
+            gbp=portfolio.valued(obligations),
             open_alerts=open_alerts,
         )
 
@@ -605,16 +629,15 @@ class Standing:
         obligations: Sequence[ObligationFacts],
     ) -> Standing:
         """A supplier's standing over its obligations in the portfolio."""
-        assessed, good = on_track(portfolio, obligations)
-        gbp = portfolio.valued(obligations)
+        standing = Assessed.of(portfolio, obligations)
         return cls(
             supplier=supplier,
             contracts=contracts,
             obligations=len(obligations),
-            assessed=assessed,
-            on_track=good,
-            delivery_ratio=delivery_ratio(portfolio, obligations),
-            gbp=gbp,
+            assessed=standing.assessed,
+            on_track=standing.on_track,
+            delivery_ratio=standing.delivery_ratio,
+            gbp=portfolio.valued(obligations),
         )
 
     def ranked(self, rank: int) -> Standing:
