@@ -30,7 +30,7 @@ from reporting.bootstrap import Reporting
 from reporting.consumers import CONSUMERS
 from reporting.domain.cells import SUMMED_BY
 from reporting.domain.kpi import KpiRule, rate_contract
-from reporting.domain.portfolio import Dimension, Portfolio
+from reporting.domain.portfolio import Dimension, Portfolio, Tally
 from reporting.main import create_app
 from reporting.settings import load_settings
 from svledger.auth import issue_dev_token
@@ -1493,10 +1493,14 @@ async def test_totals_per_obligation_agree_with_the_quarters_on_every_day(
                 compared += 1
             assert totals.summaries({}) == quarters.summaries({})
             assert totals.totals() == quarters.totals()
+            # The reports add up the contracts' (or groups') GBP rather than sum again.
+            assert sum((s.gbp for s in totals.summaries({})), Tally()) == totals.totals()
             assert totals.league_table() == quarters.league_table()
             assert totals.delivered_total() == quarters.delivered_total()
             for dimension in WHOLE_CONTRACT_DIMENSIONS:
                 assert totals.breakdown(dimension) == quarters.breakdown(dimension), dimension
+                groups = totals.breakdown(dimension)
+                assert sum((g.total for g in groups), Tally()) == totals.totals(), dimension
             for dimension in SUMMED_BY:
                 summed, gbp = await service.read_models.breakdown_from_cells(org, day, dimension)
                 assert summed == quarters.breakdown(dimension), (day, org, dimension)

@@ -83,7 +83,10 @@ async def portfolio_report(service: Reporting, reader: Principal) -> Reported[Po
     portfolio = await _portfolio(service, reader, now, by_period=False)
     open_alerts = await service.read_models.open_alert_counts(reader.organisation)
     summaries = portfolio.summaries(open_alerts)
-    return await _fresh(service, PortfolioReport(summaries, portfolio.totals()), now)
+    # Each obligation is in one contract: the contracts' GBP add up to the portfolio's,
+    # without a second pass over a national buyer's ten thousand obligations.
+    totals = sum((s.gbp for s in summaries), Tally())
+    return await _fresh(service, PortfolioReport(summaries, totals), now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +110,9 @@ async def breakdown_report(
         return await _fresh(service, Breakdown(dimension, groups, totals), now)
     portfolio = await _portfolio(service, reader, now, by_period=False)
     groups = portfolio.breakdown(dimension)
-    return await _fresh(service, Breakdown(dimension, groups, portfolio.totals()), now)
+    # By supplier, buyer or place, each obligation falls in one group: theirs add up.
+    totals = sum((g.total for g in groups), Tally())
+    return await _fresh(service, Breakdown(dimension, groups, totals), now)
 
 
 async def league_table(service: Reporting, reader: Principal) -> Reported[list[Standing]]:
