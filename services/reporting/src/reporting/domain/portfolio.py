@@ -180,6 +180,7 @@ class Figures:
         return rounded(self.exact_ratio)
 
 
+# What an obligation without figures reports: one, rather than a new one at each lookup.
 _NOTHING = Figures()
 
 
@@ -551,8 +552,8 @@ class Assessed:
 
     @classmethod
     def of(cls, portfolio: Portfolio, obligations: Iterable[ObligationFacts]) -> Assessed:
-        """One pass over ``obligations``: a national buyer's portfolio has tens of thousands,
-        and comparing Fractions cost more than working out the ratios."""
+        """One pass over ``obligations``: a national buyer's portfolio has ten thousand, and
+        comparing Fractions cost more than working out the ratios."""
         # A ratio top/bottom (bottom > 0) is compared by cross-multiplying whole numbers.
         good_top, good_bottom = _ON_TRACK.numerator, _ON_TRACK.denominator
         assessed = good = capped = 0
