@@ -46,17 +46,19 @@ def neutralise(text: str) -> str:
 
 
 def _plain(column: Column, value: Cell) -> str:
-    if value is None:
+    if type(value) is str:  # most cells: first
+        text = value
+    elif value is None:
         return ""
-    if isinstance(value, bool):
+    elif isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, Decimal):
+    elif isinstance(value, Decimal):
         return figure(value)
-    if isinstance(value, datetime | date):
+    elif isinstance(value, datetime | date):
         return value.isoformat()
-    if column.kind is Kind.TEXT:
-        return neutralise(str(value))
-    return str(value)
+    else:
+        text = str(value)
+    return neutralise(text) if column.kind is Kind.TEXT else text
 
 
 def to_csv(report: Tabular) -> bytes:

@@ -757,10 +757,20 @@ async def _returns(conn: AsyncConnection, contract_id: str) -> list[SubmittedRet
 async def _alerts(
     conn: AsyncConnection, which: ColumnElement[bool], page: Page | None = None
 ) -> list[Alert]:
-    query = select(alerts).where(which).order_by(alerts.c.raised_on, alerts.c.alert_id)
+    query = (
+        select(*(alerts.c[name] for name in _ALERT_FIELDS))
+        .where(which)
+        .order_by(alerts.c.raised_on, alerts.c.alert_id)
+    )
     if page is not None:
         query = query.limit(page.limit).offset(page.offset)
     return [_alert(r) for r in (await conn.execute(query)).all()]
+
+
+# An alert's columns in the order of its fields: a row is read by position, since reading
+# eighteen columns by name cost a third of a national buyer's 30,000-alert export.
+_ALERT_FIELDS = tuple(f.name for f in fields(Alert))
+_STATUS = _ALERT_FIELDS.index("status")
 
 
 def _narrative_story(contract: ContractFacts, r: Row[Any]) -> Story:
@@ -813,24 +823,8 @@ def _awarded(r: Row[Any]) -> AwardedContract:
     return AwardedContract(**{f.name: getattr(facts, f.name) for f in fields(AwardedContract)})
 
 
-def _alert(r: Row[Any]) -> Alert:
-    return Alert(
-        alert_id=r.alert_id,
-        contract_id=r.contract_id,
-        obligation_id=r.obligation_id,
-        measure=r.measure,
-        period=r.period,
-        kind=r.kind,
-        severity=r.severity,
-        status=AlertStatus(r.status),
-        buyer=r.buyer,
-        supplier=r.supplier,
-        ratio=r.ratio,
-        raised_on=r.raised_on,
-        level=r.level,
-        escalated_to=r.escalated_to,
-        detail=r.detail,
-        acknowledged_on=r.acknowledged_on,
-        resolved_on=r.resolved_on,
-        resolution=r.resolution,
-    )
+def _alert(r: Sequence[Any]) -> Alert:
+    """An alert from a row of :data:`_ALERT_FIELDS`."""
+    values = list(r)
+    values[_STATUS] = AlertStatus(values[_STATUS])
+    return Alert(*values)
