@@ -96,6 +96,17 @@ def test_xlsx_keeps_formula_like_text_as_text_marked_as_such() -> None:
         assert "<f>" not in archive.read("xl/worksheets/sheet1.xml").decode()
 
 
+@pytest.mark.parametrize("code", ["#N/A", "#DIV/0!", "#REF!"])
+def test_xlsx_keeps_text_that_reads_like_an_error_code_as_text(code: str) -> None:
+    out = to_xlsx(report({"name": code}, {"name": "#3 in the league"}))
+
+    sheet = load_workbook(io.BytesIO(out)).worksheets[0]
+    assert [(c.value, c.data_type) for c in (sheet["A2"], sheet["A3"])] == [
+        (code, "s"),
+        ("#3 in the league", "s"),
+    ]
+
+
 def test_xlsx_figures_are_numbers_whose_stored_digits_are_exact() -> None:
     exact = Decimal("12345678901234.5678")  # more digits than a float keeps
     out = to_xlsx(report({"name": "x", "amount": exact, "count": 2, "on": date(2026, 7, 1)}))
@@ -107,6 +118,7 @@ def test_xlsx_figures_are_numbers_whose_stored_digits_are_exact() -> None:
     assert sheet["B2"].data_type == "n"
     assert sheet["C2"].value == 2
     assert sheet["D2"].value == datetime(2026, 7, 1)
+    assert sheet["D2"].number_format == "yyyy-mm-dd"  # a day, shown without a time
 
 
 def test_xlsx_says_how_fresh_the_report_is_on_an_about_sheet() -> None:

@@ -22,9 +22,9 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell as SheetCell
-from openpyxl.cell.cell import MergedCell
+from openpyxl.cell.cell import WriteOnlyCell
 from openpyxl.styles import Font
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from svledger.quantities import figure
 
 from reporting.domain.report import Cell, Column, Kind, Tabular
@@ -72,18 +72,22 @@ def to_csv(report: Tabular) -> bytes:
 
 
 def to_xlsx(report: Tabular) -> bytes:
-    """The report as an XLSX workbook: the table, and an About sheet with its freshness."""
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None  # a new workbook always has one sheet
-    sheet.title = _sheet_name(report.title)
+    """The report as an XLSX workbook: the table, and an About sheet with its freshness.
+
+    Written a row at a time (openpyxl's write-only mode): a workbook that holds every cell
+    until it is saved took 140 MB more for a national buyer's 30,000 alerts."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_sheet_name(report.title))
+    sheet.freeze_panes = "A2"  # before the first row: the sheet's head is written with it
     bold = Font(bold=True)
-    for col, column in enumerate(report.columns, start=1):
-        _write_text(sheet, 1, col, column.heading).font = bold
-    for r, row in enumerate(report.rows, start=2):
-        for col, column in enumerate(report.columns, start=1):
-            _write(sheet, r, col, column, row.get(column.key))
-    sheet.freeze_panes = "A2"
+    headings = []
+    for column in report.columns:
+        heading = _text(sheet, column.heading)
+        heading.font = bold
+        headings.append(heading)
+    sheet.append(headings)
+    for row in report.rows:
+        sheet.append([_value(sheet, column, row.get(column.key)) for column in report.columns])
     about = workbook.create_sheet("About")
     lines: Sequence[str] = [
         report.title,
@@ -91,32 +95,34 @@ def to_xlsx(report: Tabular) -> bytes:
         *report.freshness.lines(),
         *report.notes,
     ]
-    for r, line in enumerate(lines, start=1):
-        _write_text(about, r, 1, line)
+    for line in lines:
+        about.append([_text(about, line)])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
 
 
-def _write(sheet: Worksheet, row: int, col: int, column: Column, value: Cell) -> None:
+def _value(sheet: WriteOnlyWorksheet, column: Column, value: Cell) -> object:
     if value is None:
-        return
+        return None
     if isinstance(value, Decimal):
-        cell = sheet.cell(row=row, column=col, value=figure(value))
+        cell = WriteOnlyCell(sheet, figure(value))
         # A numeric cell holding the exact digits; openpyxl would format a Decimal with
         # "%.16g", that is through a float.
         cell.data_type = "n"
-    elif isinstance(value, bool | int | datetime | date) and column.kind is not Kind.TEXT:
-        cell = sheet.cell(row=row, column=col, value=value)
-        if isinstance(value, date) and not isinstance(value, datetime):
-            cell.number_format = "yyyy-mm-dd"
-    else:
-        _write_text(sheet, row, col, str(value))
+        return cell
+    if isinstance(value, bool | int | datetime | date) and column.kind is not Kind.TEXT:
+        return value  # a date gets openpyxl's own yyyy-mm-dd
+    text = str(value)
+    if could_be_formula(text) or text.startswith("#"):
+        return _text(sheet, text)
+    # openpyxl takes any other text as text (only "=..." is a formula, "#..." an error code):
+    # no cell of our own, which for most of an export's cells cost more than writing them
+    return text
 
 
-def _write_text(sheet: Worksheet, row: int, col: int, text: str) -> SheetCell | MergedCell:
-    cell = sheet.cell(row=row, column=col)
-    cell.value = text
+def _text(sheet: WriteOnlyWorksheet, text: str) -> SheetCell:
+    cell = WriteOnlyCell(sheet, text)
     cell.data_type = "s"  # never a formula, whatever the text starts with
     if could_be_formula(text):
         cell.quotePrefix = True
