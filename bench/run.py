@@ -498,7 +498,12 @@ WANTED = {
     "portfolio": ["/portfolio"],
     "contract": ["/contracts/{contract_id}/progress", "/contracts/{contract_id}/kpi-rating"],
     "alerts-inbox": ["/alerts"],
-    "export": ["/portfolio?format=csv", "/alerts?format=csv", "/portfolio?format=xlsx"],
+    "export": [
+        "/portfolio?format=csv",
+        "/alerts?format=csv",
+        "/portfolio?format=xlsx",
+        "/alerts?format=xlsx",
+    ],
 }
 QUERIES = {"/alerts": "?status=open"}
 
