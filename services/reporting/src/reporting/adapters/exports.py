@@ -62,13 +62,19 @@ def _plain(column: Column, value: Cell) -> str:
 
 
 def to_csv(report: Tabular) -> bytes:
-    """The report as UTF-8 CSV (with a byte-order mark, so Excel reads it as UTF-8)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([neutralise(c.heading) for c in report.columns])
-    for row in report.rows:
-        writer.writerow([_plain(c, row.get(c.key)) for c in report.columns])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """The report as UTF-8 CSV (with a byte-order mark, so Excel reads it as UTF-8).
+
+    Encoded as it is written: text gathered whole, then put behind a byte-order mark (which
+    makes Python hold the whole text at two bytes a character), then encoded, held four
+    copies of a national buyer's 8 MB alert list at once."""
+    out = io.BytesIO()
+    with io.TextIOWrapper(out, encoding="utf-8-sig", newline="") as text:
+        writer = csv.writer(text, lineterminator="\r\n")
+        writer.writerow([neutralise(c.heading) for c in report.columns])
+        for row in report.rows:
+            writer.writerow([_plain(c, row.get(c.key)) for c in report.columns])
+        text.flush()
+        return out.getvalue()
 
 
 def to_xlsx(report: Tabular) -> bytes:
