@@ -513,14 +513,12 @@ async def _obligations(
         .where(scope, _of_obligations(kpis_only), *_in_periods(obligation_targets, periods))
     )
     targets: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
-    labels: dict[str, str] = {}  # one string per quarter, not one per row
+    same: dict[str, str] = {}  # one string per quarter, not one per row
     async for partition in _streamed(conn, query):
         for contract_id, obligation_id, period, target in partition:
-            targets[(contract_id, obligation_id)][labels.setdefault(period, period)] = target
+            targets[(contract_id, obligation_id)][same.setdefault(period, period)] = target
     return [_obligation(r, targets.get((r[0], r[1]), {})) for r in rows]
 
-
-_ROWS_AT_A_TIME = 5000
 
 _OBLIGATION_FACTS = (
     "contract_id",
@@ -662,7 +660,7 @@ async def _lines(
         .select_from(_with_contract(return_lines, and_return=True, and_obligation=True))
         .where(scope, _of_obligations(kpis_only), *_in_periods(return_lines, periods))
     )
-    same: dict[str, str] = {}
+    same: dict[str, str] = {}  # one string per id and quarter, not one per line
     found = []
     async for partition in _streamed(conn, query):
         for contract_id, obligation_id, period, quantity, accepted in partition:
@@ -676,6 +674,9 @@ async def _lines(
                 )
             )
     return found
+
+
+_ROWS_AT_A_TIME = 5000
 
 
 async def _streamed(
