@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import functools
+import io
 import itertools
 import json
 import math
@@ -618,6 +620,7 @@ async def reports(
     buyers = [f"bench-buyer-{i}" for i in range(REPORT_BUYERS)]
     suppliers = [f"bench-supplier-{i:03d}" for i in range(REPORT_SUPPLIERS)]
     paths, spec = await report_endpoints(system)
+    valued = await load_proxy_values(system, seed)
     all_contracts: list[SeededContract] = []
     out: dict[str, Any] = {
         "endpoints_found": sorted(paths),
@@ -651,7 +654,11 @@ async def reports(
             periods = PAST_PERIODS[:return_periods]
             t1 = time.perf_counter()
             stored, last = await seed_returns(
-                system.database_urls["measurement"], made, periods, seed=seed
+                system.database_urls["measurement"],
+                made,
+                periods,
+                seed=seed,
+                accepted=accepted_periods(return_periods),
             )
             returns_appended = time.perf_counter() - t1
             for c in last:
@@ -688,6 +695,8 @@ async def reports(
             }
         entry["obligations"] = target * OBLIGATIONS_PER_CONTRACT
         entry["returns_per_contract"] = return_periods
+        entry["returns_accepted_per_contract"] = accepted_periods(return_periods)
+        entry["measures_with_proxy_values"] = valued
         entry["contracts_per_buyer"] = target // REPORT_BUYERS
         mine = [c for c in all_contracts if c.buyer == buyers[0]]
         plan, skipped = plan_requests(paths, spec, mine)
@@ -699,6 +708,34 @@ async def reports(
         entry["load_average"] = load_average()
         out["scales"].append(entry)
     return out
+
+
+def accepted_periods(return_periods: int) -> int:
+    """How many of each contract's seeded returns the buyer accepts: the earlier half."""
+    return return_periods // 2
+
+
+async def load_proxy_values(system: System, seed: int) -> int:
+    """Load a GBP proxy value for every measure of the default framework, as an administrator
+    does, so that the reports value delivery in GBP; how many measures were valued."""
+    rng = random.Random(seed)  # noqa: S311 (a seeded generator, not for secrets)
+    async with system.client("commitments", system.token("bench-admin", "admin")) as c:
+        frameworks = await c.get("/frameworks")
+        frameworks.raise_for_status()
+        version = next(f["version"] for f in frameworks.json() if f["is_default"])
+        measures = await c.get(f"/frameworks/{version}/measures")
+        measures.raise_for_status()
+        table = io.StringIO()
+        writer = csv.writer(table)
+        writer.writerow(["code", "unit", "gbp_per_unit", "source", "year"])
+        for m in measures.json():
+            writer.writerow([m["code"], m["unit"], rng.randint(5, 5_000), "benchmark", "2026"])
+        loaded = await c.put(
+            f"/frameworks/{version}/proxy-values",
+            files={"file": ("proxy-values.csv", table.getvalue().encode())},
+        )
+        loaded.raise_for_status()
+    return len(measures.json())
 
 
 async def fresh_statistics(system: System, services: tuple[str, ...]) -> None:

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from commitments.adapters.frameworks import Frameworks, load_default_framework
 from commitments.domain.contract import Contract, ContractTerms, ObligationTerms, TargetsGiven
-from measurement.application.returns import ReturnDraft, submit_return
+from measurement.application.returns import ReturnDraft, review_return, submit_return
 from measurement.domain.assessment import Thresholds
 from measurement.domain.schedule import ReturnLine
 from measurement.settings import MeasurementSettings
@@ -128,11 +128,16 @@ async def seed_returns(
     periods: list[str],
     *,
     seed: int,
+    accepted: int = 0,
     concurrency: int = 8,
 ) -> tuple[int, list[SeededContract]]:
     """Submit a return for each contract and period through measurement's own application
-    code on its event store (assessed, alerts raised), bypassing HTTP; how many were stored,
-    and the last contract each writer finished (to poll for)."""
+    code on its event store (assessed, alerts raised), bypassing HTTP, and have the buyer
+    accept the first ``accepted`` periods' returns; how many returns were stored, and the
+    last contract each writer finished (to poll for).
+
+    An accepted return's targets are due to date and its lines delivered, so the reports
+    weigh delivery against them as they do in a portfolio some way into its contracts."""
     rng = random.Random(seed)  # noqa: S311 (a seeded generator, not for secrets)
     settings = MeasurementSettings()
     thresholds = Thresholds(settings.green_threshold, settings.amber_threshold)
@@ -157,7 +162,10 @@ async def seed_returns(
                 organisation=contract.supplier,
                 roles=frozenset([Role.SUPPLIER]),
             )
-            for period in periods:
+            buyer = Principal(
+                subject="bench-seeder", organisation=contract.buyer, roles=frozenset([Role.BUYER])
+            )
+            for n, period in enumerate(periods):
                 lines = [
                     ReturnLine(ob, (target * rng.choice(SHARES)).quantize(Decimal("0.01")))
                     for ob, target in contract.obligations
@@ -170,6 +178,15 @@ async def seed_returns(
                     contract_id=uuid.UUID(contract.contract_id),
                     draft=ReturnDraft(period, lines, "seeded by the benchmark"),
                 )
+                if n < accepted:
+                    await review_return(
+                        store,
+                        system_clock,
+                        buyer,
+                        contract_id=uuid.UUID(contract.contract_id),
+                        period=period,
+                        query=None,
+                    )
                 stored += 1
             done = contract
         if done is not None:
