@@ -609,8 +609,10 @@ async def _obligation_totals(
             .order_by(obligations.c.contract_id, obligations.c.sequence)
         )
     ).all()
+    # Targets of quarters not yet due whose return was accepted early: read by position, as
+    # by name the rows (two per accepted return and obligation) cost a tenth of /portfolio.
     early: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    for t in (
+    for contract_id, obligation_id, target in (
         await conn.execute(
             select(
                 obligation_targets.c.contract_id,
@@ -621,7 +623,7 @@ async def _obligation_totals(
             .where(scope, returns.c.accepted.is_(True), obligation_targets.c.due_on >= as_of)
         )
     ).all():
-        early[(t.contract_id, t.obligation_id)] += t.target
+        early[(contract_id, obligation_id)] += target
     found: list[ObligationFacts] = []
     totals: dict[tuple[str, str], Figures] = {}
     for r in rows:
