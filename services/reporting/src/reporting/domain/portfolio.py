@@ -47,6 +47,11 @@ def exact_ratio(numerator: Decimal, denominator: Decimal) -> Fraction | None:
     """numerator / denominator exactly; None when nothing is due."""
     if denominator <= 0:
         return None
+    return _fraction(numerator, denominator)
+
+
+def _fraction(numerator: Decimal, denominator: Decimal) -> Fraction:
+    """numerator / denominator (> 0) exactly."""
     # From each figure's integer ratio: a report works out one per obligation, and making a
     # Fraction of each Decimal, then dividing, took two and a half times as long.
     top, top_scale = numerator.as_integer_ratio()
@@ -286,7 +291,6 @@ class Portfolio:
         self.proxy_values = proxy_values
         self.as_of = as_of
         self._totals = None if totals is None else dict(totals)
-        self._ratios: dict[tuple[str, str], Fraction | None] = {}
         if self._totals is not None and lines:
             raise ValueError("a portfolio of totals has no return lines")
         self._delivered: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
@@ -360,13 +364,6 @@ class Portfolio:
         for period in self.periods_of(ob) if periods is None else periods:
             total += self.in_period(ob, period)
         return total
-
-    def ratio(self, ob: ObligationFacts) -> Fraction | None:
-        """An obligation's delivery ratio to date, exactly (worked out once per portfolio)."""
-        key = (ob.contract_id, ob.obligation_id)
-        if key not in self._ratios:
-            self._ratios[key] = self.figures(ob).exact_ratio
-        return self._ratios[key]
 
     def place_of(self, ob: ObligationFacts) -> str:
         """Where the obligation is delivered (see the module's rules)."""
@@ -552,24 +549,27 @@ class Assessed:
 
     @classmethod
     def of(cls, portfolio: Portfolio, obligations: Iterable[ObligationFacts]) -> Assessed:
-        """One pass over ``obligations``: a national buyer's portfolio has ten thousand, and
-        comparing Fractions cost more than working out the ratios."""
-        # A ratio top/bottom (bottom > 0) is compared by cross-multiplying whole numbers.
+        """One pass over ``obligations``: a national buyer's portfolio has ten thousand.
+
+        On track and the cap at 1 compare an obligation's figures themselves: decimals of at
+        most eighteen digits, whose products with the threshold's 19 and 20 stay exact within
+        Decimal's 28. Only a ratio below 1 becomes a Fraction, for the mean: making one for
+        every obligation cost more than the rest of the pass."""
         good_top, good_bottom = _ON_TRACK.numerator, _ON_TRACK.denominator
         assessed = good = capped = 0
         below_one = Fraction(0)
         for ob in obligations:
-            r = portfolio.ratio(ob)
-            if r is None:
+            figures = portfolio.figures(ob)
+            due, delivered = figures.due, figures.delivered
+            if due <= 0:
                 continue
             assessed += 1
-            top, bottom = r.numerator, r.denominator
-            if top * good_bottom >= good_top * bottom:
+            if delivered * good_bottom >= due * good_top:
                 good += 1
-            if top >= bottom:
+            if delivered >= due:
                 capped += 1
             else:
-                below_one += r
+                below_one += _fraction(delivered, due)
         if not assessed:
             return cls(0, 0, None)
         return cls(assessed, good, rounded((below_one + capped) / assessed))
