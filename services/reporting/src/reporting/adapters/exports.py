@@ -64,8 +64,8 @@ def _plain(column: Column, value: Cell) -> str:
 def to_csv(report: Tabular) -> bytes:
     """The report as UTF-8 CSV (with a byte-order mark, so Excel reads it as UTF-8).
 
-    Encoded as it is written: text gathered whole, then put behind a byte-order mark (which
-    makes Python hold the whole text at two bytes a character), then encoded, held four
+    Encoded as it is written. Gathering the text whole, putting the mark before it (which
+    makes Python hold all of it at two bytes a character) and then encoding it held four
     copies of a national buyer's 8 MB alert list at once."""
     out = io.BytesIO()
     with io.TextIOWrapper(out, encoding="utf-8-sig", newline="") as text:
