@@ -723,19 +723,20 @@ async def load_proxy_values(system: System, seed: int) -> int:
         frameworks = await c.get("/frameworks")
         frameworks.raise_for_status()
         version = next(f["version"] for f in frameworks.json() if f["is_default"])
-        measures = await c.get(f"/frameworks/{version}/measures")
-        measures.raise_for_status()
+        listed = await c.get(f"/frameworks/{version}/measures")
+        listed.raise_for_status()
+        measures = listed.json()
         table = io.StringIO()
         writer = csv.writer(table)
         writer.writerow(["code", "unit", "gbp_per_unit", "source", "year"])
-        for m in measures.json():
+        for m in measures:
             writer.writerow([m["code"], m["unit"], rng.randint(5, 5_000), "benchmark", "2026"])
         loaded = await c.put(
             f"/frameworks/{version}/proxy-values",
             files={"file": ("proxy-values.csv", table.getvalue().encode())},
         )
         loaded.raise_for_status()
-    return len(measures.json())
+    return len(measures)
 
 
 async def fresh_statistics(system: System, services: tuple[str, ...]) -> None:

@@ -175,14 +175,9 @@ class Figures:
         )
 
     @property
-    def exact_ratio(self) -> Fraction | None:
-        """Delivered over due to date, exactly; None while nothing is due."""
-        return exact_ratio(self.delivered, self.due)
-
-    @property
     def ratio(self) -> Decimal | None:
         """Delivered over due to date, to four places; None while nothing is due."""
-        return rounded(self.exact_ratio)
+        return rounded(exact_ratio(self.delivered, self.due))
 
 
 # What an obligation without figures reports: one, rather than a new one at each lookup.
