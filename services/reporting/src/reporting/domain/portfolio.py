@@ -23,6 +23,7 @@ The rules a reader of any report here should know:
 from __future__ import annotations
 
 import enum
+import functools
 import math
 import re
 from collections import defaultdict
@@ -74,8 +75,10 @@ def ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
     return rounded(exact_ratio(numerator, denominator))
 
 
+@functools.lru_cache(maxsize=1024)
 def financial_year(period: str) -> str:
-    """``2026-27`` for any quarter of that financial year."""
+    """``2026-27`` for any quarter of that financial year (a few dozen quarters are asked for
+    again and again: a contract's cells ask once for each of their keys)."""
     quarter = Quarter.parse(period)
     return f"{quarter.year}-{(quarter.year + 1) % 100:02d}"
 
