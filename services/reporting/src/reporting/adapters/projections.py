@@ -392,32 +392,34 @@ async def _read_contracts(
             contract.known.append(
                 ObligationCells(o.obligation_id, o.measure, o.unit or "", o.proxy_gbp_per_unit)
             )
-    for line in await conn.execute(
-        select(
-            returns.c.contract_id,
-            returns.c.period,
-            returns.c.accepted,
-            return_lines.c.obligation_id,
-            return_lines.c.quantity,
-        )
-        .select_from(
-            returns.outerjoin(
-                return_lines,
-                and_(
-                    return_lines.c.contract_id == returns.c.contract_id,
-                    return_lines.c.period == returns.c.period,
-                ),
+    for contract_id, period, accepted, obligation_id, quantity in (
+        await conn.execute(
+            select(
+                returns.c.contract_id,
+                returns.c.period,
+                returns.c.accepted,
+                return_lines.c.obligation_id,
+                return_lines.c.quantity,
             )
+            .select_from(
+                returns.outerjoin(
+                    return_lines,
+                    and_(
+                        return_lines.c.contract_id == returns.c.contract_id,
+                        return_lines.c.period == returns.c.period,
+                    ),
+                )
+            )
+            .where(returns.c.contract_id.in_(wanted))
         )
-        .where(returns.c.contract_id.in_(wanted))
-    ):
-        contract = found[line.contract_id]
-        if line.accepted:
-            contract.accepted.add(line.period)
-        if line.obligation_id is not None:
-            contract.lines.append((line.obligation_id, line.period, line.quantity))
-            if (sums := contract.delivered.get(line.obligation_id)) is not None:
-                sums[0 if line.accepted else 1] += line.quantity
+    ).all():
+        contract = found[contract_id]
+        if accepted:
+            contract.accepted.add(period)
+        if obligation_id is not None:
+            contract.lines.append((obligation_id, period, quantity))
+            if (sums := contract.delivered.get(obligation_id)) is not None:
+                sums[0 if accepted else 1] += quantity
     targets = select(
         obligation_targets.c.contract_id,
         obligation_targets.c.obligation_id,
@@ -427,8 +429,10 @@ async def _read_contracts(
     if years is not None:
         quarters = [f"{year}-Q{q}" for year in years for q in (1, 2, 3, 4)]
         targets = targets.where(obligation_targets.c.period.in_(quarters))
-    for t in await conn.execute(targets):
-        found[t.contract_id].targets.append((t.obligation_id, t.period, t.target))
+    # Rows by position, all at once: a rebuild's end reads every target and line, and row by
+    # row, by name, that was a tenth of its CPU.
+    for contract_id, obligation_id, period, target in (await conn.execute(targets)).all():
+        found[contract_id].targets.append((obligation_id, period, target))
 
 
 async def _add_to_portfolios(
