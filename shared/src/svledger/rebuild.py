@@ -12,8 +12,10 @@ replay already applied is a duplicate and changes nothing.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 
@@ -156,10 +158,28 @@ async def rebuild(
     await reset(store, consumers, tables)
     deferred = Replay()
     seen = applied = 0
-    for consumer in consumers:
-        s, a = await replay(store, js, consumer, progress=progress, deferred=deferred)
-        seen, applied = seen + s, applied + a
-    await store.database.analyze([*tables, consumer_positions])
-    if await deferred.finish(store):
-        await store.database.analyze(tables)
+    with _collecting_less_often():
+        for consumer in consumers:
+            s, a = await replay(store, js, consumer, progress=progress, deferred=deferred)
+            seen, applied = seen + s, applied + a
+        await store.database.analyze([*tables, consumer_positions])
+        if await deferred.finish(store):
+            await store.database.analyze(tables)
     return RebuildReport(len(consumers), seen, applied)
+
+
+# Objects a replay allocates between two of the garbage collector's youngest passes (Python's
+# default is 700). A replay makes millions of short-lived objects that reference counting
+# frees; at the default, the collector's passes were a tenth of a rebuild's CPU.
+_ALLOCATIONS_BETWEEN_COLLECTIONS = 100_000
+
+
+@contextmanager
+def _collecting_less_often() -> Iterator[None]:
+    """Run the cyclic garbage collector less often for the duration; then as before."""
+    before = gc.get_threshold()
+    gc.set_threshold(_ALLOCATIONS_BETWEEN_COLLECTIONS, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
