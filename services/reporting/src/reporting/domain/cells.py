@@ -52,8 +52,8 @@ _NO_DAY = date.min  # their due day: they have none
 class CellKey(NamedTuple):
     """What a contract's cells are summed by, in the order they sort by.
 
-    A tuple, as summing a contract's cells again hashes and compares keys thousands of times:
-    a dataclass does both in Python, a tuple in C (a rebuild spent a sixth of its end there).
+    A tuple: summing a contract's cells again hashes and compares keys thousands of times,
+    which a dataclass does in generated Python and a tuple in C.
     """
 
     period: str
