@@ -153,6 +153,7 @@ async def test_the_rebuilt_read_models_equal_the_live_ones_row_for_row(
         "consumer_marks",
         "portfolio_cells",
         "contract_cells",
+        "contract_sums",
         "framework_measures",
     }
     for name, rows in live.items():
@@ -175,10 +176,12 @@ async def test_a_replay_sums_each_contract_once_after_its_last_event(
     assert len(contracts) > 2
     assert await rows_of(store, tables.portfolio_cells) == []
     assert await rows_of(store, tables.contract_cells) == []
+    assert await rows_of(store, tables.contract_sums) == []
 
     assert await replay.finish(store) is True
 
     assert {row[0] for row in await rows_of(store, tables.contract_cells)} == contracts
+    assert {row[0] for row in await rows_of(store, tables.contract_sums)} == contracts
     assert await rows_of(store, tables.portfolio_cells) != []
     assert await replay.finish(store) is False  # the work is done once
 

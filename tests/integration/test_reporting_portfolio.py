@@ -26,6 +26,7 @@ import pytest
 from fastapi import FastAPI
 from openpyxl import load_workbook
 from reporting.adapters.ocds_validation import parse, validate_package
+from reporting.adapters.tables import contract_sums
 from reporting.bootstrap import Reporting
 from reporting.consumers import CONSUMERS
 from reporting.domain.cells import SUMMED_BY
@@ -33,6 +34,7 @@ from reporting.domain.kpi import KpiRule, rate_contract
 from reporting.domain.portfolio import Dimension, Portfolio, Tally
 from reporting.main import create_app
 from reporting.settings import load_settings
+from sqlalchemy import delete, select
 from svledger.auth import issue_dev_token
 from svledger.clock import FixedClock
 from svledger.consumers import Consumer, Outcome, apply_once
@@ -1478,6 +1480,7 @@ async def test_totals_per_obligation_agree_with_the_quarters_on_every_day(
         date(2026, 5, 1),  # nothing due yet
         date(2026, 7, 30),  # Q1's due day: not yet due
         date(2026, 7, 31),  # Q1 due
+        date(2026, 10, 30),  # Q2's due day, its return not in: not yet due
         date(2026, 12, 21),  # Q3 accepted early
         TODAY,
         date(2027, 6, 1),  # every quarter due
@@ -1497,6 +1500,12 @@ async def test_totals_per_obligation_agree_with_the_quarters_on_every_day(
             assert sum((s.gbp for s in totals.summaries({})), Tally()) == totals.totals()
             assert totals.league_table() == quarters.league_table()
             assert totals.delivered_total() == quarters.delivered_total()
+            # Each contract's sums, kept as the events came, in the stretch the day falls in.
+            whole = await service.read_models.whole_contracts(org, day)
+            assert whole.summaries({}) == quarters.summaries({}), (day, org)
+            assert whole.league_table() == quarters.league_table(), (day, org)
+            for dimension in (Dimension.SUPPLIER, Dimension.BUYER):
+                assert whole.breakdown(dimension) == quarters.breakdown(dimension), dimension
             for dimension in WHOLE_CONTRACT_DIMENSIONS:
                 assert totals.breakdown(dimension) == quarters.breakdown(dimension), dimension
                 groups = totals.breakdown(dimension)
@@ -1517,6 +1526,33 @@ async def test_totals_per_obligation_agree_with_the_quarters_on_every_day(
     # A totals portfolio refuses to answer by quarter rather than answer wrongly.
     with pytest.raises(LookupError):
         wirral.breakdown(Dimension.QUARTER)
+
+
+async def test_a_contract_without_its_sums_is_summed_as_it_is_read_to_the_same_figures(
+    service: Reporting, scenario: Scenario
+) -> None:
+    """Each contract's sums are kept for every stretch between its due days; a report on a day
+    no stretch of a contract covers (as after the migration that brought them, before a
+    rebuild) sums that contract's obligations as it reads them, and says the same."""
+    days = [date(2026, 5, 1), date(2026, 10, 30), date(2026, 10, 31), TODAY, date(2027, 6, 1)]
+    organisations = (WIRRAL, OTHER_BUYER, BUILDERS, CARE)
+    kept = {
+        (day, org): await service.read_models.whole_contracts(org, day)
+        for day in days
+        for org in organisations
+    }
+    async with service.store.database.writer.begin() as conn:
+        stretches = (
+            await conn.execute(select(contract_sums.c.contract_id, contract_sums.c.starts_on))
+        ).all()
+        # Wirral's big contract: one stretch before anything is due, one after each due day.
+        assert len([r for r in stretches if r.contract_id == scenario.big]) > 2
+        await conn.execute(delete(contract_sums))
+    for (day, org), whole in kept.items():
+        read_again = await service.read_models.whole_contracts(org, day)
+        assert read_again.summaries({}) == whole.summaries({}), (day, org)
+        assert read_again.league_table() == whole.league_table(), (day, org)
+        assert whole.summaries({}), (day, org)
 
 
 async def test_the_late_returns_report_reads_only_the_periods_that_may_be_on_it(

@@ -27,6 +27,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
+    insert,
     or_,
     select,
     text,
@@ -42,6 +43,7 @@ from reporting.adapters.tables import (
     alerts,
     consumer_marks,
     contract_cells,
+    contract_sums,
     contracts,
     deliveries,
     framework_measures,
@@ -56,6 +58,7 @@ from reporting.adapters.tables import (
     schedule_periods,
 )
 from reporting.domain import cells
+from reporting.domain import contract_sums as contract_sums_rules
 from reporting.domain.cells import CellKey, CellSums, ObligationCells
 from reporting.domain.pledge import ConfirmedDelivery, Pledge
 from reporting.domain.portfolio import financial_year
@@ -227,7 +230,9 @@ async def refresh_contracts(
     """Sum again, for every contract of ``changed``, what the portfolio reports keep summed:
     each obligation's lines of accepted returns and of returns awaiting review, and the
     contract's cells (:mod:`reporting.domain.cells`) in the financial years named (all of them
-    for None), whose change is carried to its parties' portfolio cells.
+    for None), whose change is carried to its parties' portfolio cells; and the contract's
+    sums in each stretch between its due days (:mod:`reporting.domain.contract_sums`), which
+    need all its quarters whichever changed.
 
     Due whenever a contract's targets, a return's lines or its review change, and when the
     contract arrives (its returns may have come first). Consumers ask for it at the end of
@@ -257,7 +262,7 @@ async def refresh_contracts(
         await _read_parties(conn, missing)
         await _lock(conn, [(_ORGANISATION_LOCKS, o) for c in missing.values() for o in c.parties])
     years = _only_years(found)
-    await _read_contracts(conn, found, years)
+    await _read_contracts(conn, found)
     delivered = [
         {"c": c, "o": o, "d": sums[0], "a": sums[1]}
         for c, contract in found.items()
@@ -304,6 +309,7 @@ async def refresh_contracts(
                 emptied.append(share)
     await _add_to_portfolios(conn, {k: v for k, v in change.items() if not v.empty})
     await upsert_many(conn, contract_cells, kept, key=("contract_id", "year"))
+    await _sum_contracts(conn, found)
     if emptied:
         await conn.execute(
             delete(contract_cells).where(
@@ -312,6 +318,25 @@ async def refresh_contracts(
             ),
             [{"k_contract_id": e["contract_id"], "k_year": e["year"]} for e in emptied],
         )
+
+
+async def _sum_contracts(conn: AsyncConnection, found: Mapping[str, _Counted]) -> None:
+    """Replace each known contract's stretches (:mod:`reporting.domain.contract_sums`)."""
+    await conn.execute(delete(contract_sums).where(contract_sums.c.contract_id.in_(sorted(found))))
+    rows = [
+        stretch.row(contract_id)
+        for contract_id, contract in found.items()
+        if contract.parties
+        for stretch in contract_sums_rules.stretches(
+            contract.return_due_days,
+            obligations=contract.known,
+            targets=contract.targets,
+            lines=contract.lines,
+            accepted_periods=contract.accepted,
+        )
+    ]
+    if rows:
+        await conn.execute(insert(contract_sums), rows)
 
 
 @dataclass(slots=True)
@@ -370,11 +395,8 @@ async def _read_parties(conn: AsyncConnection, found: Mapping[str, _Counted]) ->
         contract.return_due_days = int(c.return_due_days)
 
 
-async def _read_contracts(
-    conn: AsyncConnection, found: Mapping[str, _Counted], years: Collection[str] | None
-) -> None:
-    """Each contract's obligations, returns and lines, and its targets in ``years`` (None:
-    all)."""
+async def _read_contracts(conn: AsyncConnection, found: Mapping[str, _Counted]) -> None:
+    """Each contract's obligations, returns, lines and targets."""
     wanted = sorted(found)
     for o in await conn.execute(
         select(
@@ -426,9 +448,6 @@ async def _read_contracts(
         obligation_targets.c.period,
         obligation_targets.c.target,
     ).where(obligation_targets.c.contract_id.in_(wanted))
-    if years is not None:
-        quarters = [f"{year}-Q{q}" for year in years for q in (1, 2, 3, 4)]
-        targets = targets.where(obligation_targets.c.period.in_(quarters))
     # Rows by position, all at once: a rebuild's end reads every target and line, and row by
     # row, by name, that was a tenth of its CPU.
     for contract_id, obligation_id, period, target in (await conn.execute(targets)).all():

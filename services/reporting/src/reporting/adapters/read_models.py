@@ -23,6 +23,7 @@ from sqlalchemy import (
     Select,
     Table,
     and_,
+    exists,
     func,
     or_,
     select,
@@ -34,6 +35,7 @@ from svledger.paging import Page
 from reporting.adapters.tables import (
     alerts,
     consumer_marks,
+    contract_sums,
     contracts,
     deliveries,
     framework_measures,
@@ -48,11 +50,13 @@ from reporting.adapters.tables import (
     schedule_periods,
 )
 from reporting.domain import cells
+from reporting.domain import contract_sums as contract_sums_rules
 from reporting.domain.kpi import KpiRule
 from reporting.domain.pledge import PLEDGE_MEASURES, ConfirmedDelivery, Pledge, ReturnedQuantity
 from reporting.domain.portfolio import (
     ZERO,
     ContractFacts,
+    ContractSums,
     Dimension,
     Figures,
     Group,
@@ -60,6 +64,7 @@ from reporting.domain.portfolio import (
     ObligationFacts,
     Portfolio,
     Tally,
+    WholeContracts,
 )
 from reporting.domain.progress import (
     Alert,
@@ -195,6 +200,51 @@ class ReadModels:
                 proxy_values=proxies,
                 as_of=as_of,
             )
+
+    async def whole_contracts(self, organisation: str, as_of: date) -> WholeContracts:
+        """The organisation's contracts, each summed on ``as_of``, for the reports over whole
+        contracts: a row per contract, the stretch of its sums that ``as_of`` falls in
+        (:mod:`reporting.domain.contract_sums`). A contract without one (not summed since the
+        table came, or arrived between the two reads) is summed here from its obligations'
+        totals, by the same rules."""
+        scope = party_to(organisation)
+        s = contract_sums.c
+        async with self.database.reader.connect() as conn:
+            found = [
+                _contract(r) for r in (await conn.execute(select(contracts).where(scope))).all()
+            ]
+            proxies = await _proxy_values(conn, sorted({c.framework_version for c in found}))
+            covering = and_(s.starts_on <= as_of, s.ends_before > as_of)
+            sums = {
+                r[0]: contract_sums_rules.from_row(r[1:])
+                for r in await conn.execute(
+                    select(s.contract_id, *(s[name] for name in contract_sums_rules.SUMS_COLUMNS))
+                    .select_from(
+                        contract_sums.join(contracts, contracts.c.contract_id == s.contract_id)
+                    )
+                    .where(scope, covering)
+                )
+            }
+            if any(c.contract_id not in sums for c in found):
+                not_summed = ~exists().where(s.contract_id == contracts.c.contract_id, covering)
+                found_obligations, totals = await _obligation_totals(
+                    conn, and_(scope, not_summed), as_of
+                )
+                by_contract: dict[str, list[ObligationFacts]] = defaultdict(list)
+                for ob in found_obligations:
+                    by_contract[ob.contract_id].append(ob)
+                for c in found:
+                    if c.contract_id not in sums:
+                        sums[c.contract_id] = ContractSums.of(
+                            (
+                                ob.measure,
+                                ob.unit,
+                                ob.proxy_gbp_per_unit,
+                                totals[(ob.contract_id, ob.obligation_id)],
+                            )
+                            for ob in by_contract.get(c.contract_id, [])
+                        )
+        return WholeContracts(found, sums, proxies)
 
     async def breakdown_from_cells(
         self, organisation: str, as_of: date, dimension: Dimension

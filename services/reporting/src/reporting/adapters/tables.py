@@ -1,4 +1,4 @@
-"""The read-model tables (created by migrations 0002 to 0005; keep them in step).
+"""The read-model tables (created by migrations 0002 to 0008; keep them in step).
 
 Every table here is a read model: ``svl rebuild reporting`` empties them all and replays the
 log. Quantities are :class:`~svledger.columns.Quantity` (exact, never float); lists are JSON.
@@ -269,6 +269,24 @@ contract_cells = Table(
     Column("year", String(7), primary_key=True),
     Column("parties", JsonType, nullable=False),
     Column("cells", JsonType, nullable=False),
+)
+
+# Each contract's obligations summed for the reports over whole contracts, once for each
+# stretch of days between its due days (reporting.domain.contract_sums): from starts_on up to,
+# not including, ends_before. capped_ratios is an exact fraction ("n/d"); measures a list of
+# [measure, unit, pinned rate or null, committed, due, delivered, awaiting review,
+# obligations], figures as decimal strings.
+contract_sums = Table(
+    "contract_sums",
+    metadata,
+    Column("contract_id", String(64), primary_key=True),
+    Column("starts_on", Date, primary_key=True),
+    Column("ends_before", Date, nullable=False),
+    Column("obligations", Integer, nullable=False),
+    Column("assessed", Integer, nullable=False),
+    Column("on_track", Integer, nullable=False),
+    Column("capped_ratios", Text, nullable=False),
+    Column("measures", JsonType, nullable=False),
 )
 
 # How far each consumer has read: the newest event (by its producer's store position) that

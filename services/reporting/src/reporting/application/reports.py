@@ -80,9 +80,9 @@ class PortfolioReport:
 async def portfolio_report(service: Reporting, reader: Principal) -> Reported[PortfolioReport]:
     """Every contract the caller let or supplies, committed against delivered."""
     now = service.now()
-    portfolio = await _portfolio(service, reader, now, by_period=False)
+    whole = await service.read_models.whole_contracts(reader.organisation, now.date())
     open_alerts = await service.read_models.open_alert_counts(reader.organisation)
-    summaries = portfolio.summaries(open_alerts)
+    summaries = whole.summaries(open_alerts)
     # Each obligation is in one contract: the contracts' GBP add up to the portfolio's,
     # without a second pass over a national buyer's ten thousand obligations.
     totals = sum((s.gbp for s in summaries), Tally())
@@ -108,8 +108,12 @@ async def breakdown_report(
             reader.organisation, now.date(), dimension
         )
         return await _fresh(service, Breakdown(dimension, groups, totals), now)
-    portfolio = await _portfolio(service, reader, now, by_period=False)
-    groups = portfolio.breakdown(dimension)
+    if dimension in (Dimension.SUPPLIER, Dimension.BUYER):
+        whole = await service.read_models.whole_contracts(reader.organisation, now.date())
+        groups = whole.breakdown(dimension)
+    else:
+        portfolio = await _portfolio(service, reader, now, by_period=False)
+        groups = portfolio.breakdown(dimension)
     # By supplier, buyer or place, each obligation falls in one group: theirs add up.
     totals = sum((g.total for g in groups), Tally())
     return await _fresh(service, Breakdown(dimension, groups, totals), now)
@@ -118,8 +122,8 @@ async def breakdown_report(
 async def league_table(service: Reporting, reader: Principal) -> Reported[list[Standing]]:
     """Suppliers of the caller's contracts ranked by delivery ratio (a supplier sees itself)."""
     now = service.now()
-    portfolio = await _portfolio(service, reader, now, by_period=False)
-    return await _fresh(service, portfolio.league_table(), now)
+    whole = await service.read_models.whole_contracts(reader.organisation, now.date())
+    return await _fresh(service, whole.league_table(), now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,12 +141,12 @@ async def supplier_standing(
     now = service.now()
     if not await service.read_models.supplies_to(reader.organisation, supplier):
         raise NotFound(f"supplier {supplier} was not found")
-    portfolio = await _portfolio(service, reader, now, by_period=False)
-    standing = next((s for s in portfolio.league_table() if s.supplier == supplier), None)
+    whole = await service.read_models.whole_contracts(reader.organisation, now.date())
+    standing = next((s for s in whole.league_table() if s.supplier == supplier), None)
     if standing is None:
         raise NotFound(f"supplier {supplier} was not found")
     open_alerts = await service.read_models.open_alert_counts(reader.organisation)
-    contracts = [s for s in portfolio.summaries(open_alerts) if s.contract.supplier == supplier]
+    contracts = [s for s in whole.summaries(open_alerts) if s.contract.supplier == supplier]
     return await _fresh(service, SupplierStanding(standing, contracts), now)
 
 

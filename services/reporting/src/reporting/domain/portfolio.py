@@ -421,39 +421,29 @@ class Portfolio:
         """Every accepted unit in the portfolio, whatever its measure (for reconciliation)."""
         return sum((self.figures(ob).delivered for ob in self.obligations), ZERO)
 
+    def whole_contracts(self) -> WholeContracts:
+        """Each contract's obligations summed over every quarter, for the reports over whole
+        contracts."""
+        return WholeContracts(
+            self.contracts,
+            {
+                c.contract_id: ContractSums.of(
+                    (ob.measure, ob.unit, ob.proxy_gbp_per_unit, self.figures(ob))
+                    for ob in self.obligations_of(c.contract_id)
+                )
+                for c in self.contracts
+            },
+            self.proxy_values,
+        )
+
     def summaries(self, open_alerts: Mapping[str, int]) -> list[ContractSummary]:
         """One summary per contract, in reference order, with its alerts not yet resolved
         (``open_alerts``, by contract)."""
-        return [
-            ContractSummary.of(
-                self,
-                contract,
-                self.obligations_of(contract.contract_id),
-                open_alerts.get(contract.contract_id, 0),
-            )
-            for contract in sorted(self.contracts, key=lambda c: (c.reference, c.contract_id))
-        ]
+        return self.whole_contracts().summaries(open_alerts)
 
     def league_table(self) -> list[Standing]:
         """Suppliers ranked by delivery ratio (ties share a rank; no ratio ranks last)."""
-        by_supplier: dict[str, list[ObligationFacts]] = defaultdict(list)
-        contracts: dict[str, set[str]] = defaultdict(set)
-        for contract in self.contracts:
-            contracts[contract.supplier].add(contract.contract_id)
-        for ob in self.obligations:
-            by_supplier[self.contract(ob.contract_id).supplier].append(ob)
-        standings = [
-            Standing.of(self, supplier, len(contracts[supplier]), by_supplier.get(supplier, []))
-            for supplier in contracts
-        ]
-        standings.sort(
-            key=lambda s: (s.delivery_ratio is None, -(s.delivery_ratio or ZERO), s.supplier)
-        )
-        ranked: list[Standing] = []
-        for i, standing in enumerate(standings):
-            tied = bool(ranked) and ranked[-1].delivery_ratio == standing.delivery_ratio
-            ranked.append(standing.ranked(ranked[-1].rank if tied else i + 1))
-        return ranked
+        return self.whole_contracts().league_table()
 
 
 class _Sum:
@@ -536,28 +526,52 @@ def _group_order(dimension: Dimension, key: str) -> tuple[object, ...]:
 
 
 @dataclass(frozen=True, slots=True)
-class Assessed:
-    """How a group of obligations stands to date: how many have something due, how many of
-    those are on track, and their delivery ratio (the mean of each ratio capped at 1; None
-    when nothing is due)."""
+class MeasureSums:
+    """A contract's obligations of one measure, in one unit, at one pinned proxy value (None:
+    the framework's table), summed."""
 
-    assessed: int
-    on_track: int
-    delivery_ratio: Decimal | None
+    measure: str
+    unit: str
+    rate: Decimal | None
+    figures: Figures
+    obligations: int
+
+
+@dataclass(frozen=True, slots=True)
+class ContractSums:
+    """A contract's obligations summed on a day: everything the reports over whole contracts
+    need of it, in a few figures per measure (in one order) rather than a row per obligation.
+
+    The delivery ratio is a mean of each obligation's ratio capped at 1, which cannot be
+    worked out again from sums: ``capped_ratios`` keeps that sum exactly, over the
+    ``assessed`` obligations that have something due, so that a supplier's standing adds its
+    contracts' up."""
+
+    obligations: int = 0
+    assessed: int = 0
+    on_track: int = 0
+    capped_ratios: Fraction = Fraction(0)
+    measures: tuple[MeasureSums, ...] = ()
 
     @classmethod
-    def of(cls, portfolio: Portfolio, obligations: Iterable[ObligationFacts]) -> Assessed:
-        """One pass over ``obligations``: a national buyer's portfolio has ten thousand.
+    def of(cls, obligations: Iterable[tuple[str, str, Decimal | None, Figures]]) -> ContractSums:
+        """Sum (measure, unit, pinned rate, figures) of each of a contract's obligations.
 
         On track and the cap at 1 compare an obligation's figures themselves: decimals of at
         most eighteen digits, whose products with the threshold's 19 and 20 stay exact within
-        Decimal's 28. Only a ratio below 1 becomes a Fraction, for the mean: making one for
-        every obligation cost more than the rest of the pass."""
+        Decimal's 28. Only a ratio below 1 becomes a Fraction: making one for every obligation
+        cost more than the rest of the pass."""
         good_top, good_bottom = _ON_TRACK.numerator, _ON_TRACK.denominator
-        assessed = good = capped = 0
+        counted = assessed = good = capped = 0
         below_one = Fraction(0)
-        for ob in obligations:
-            figures = portfolio.figures(ob)
+        by_measure: dict[tuple[str, str, Decimal | None], tuple[_Sum, list[int]]] = {}
+        for measure, unit, rate, figures in obligations:
+            counted += 1
+            found = by_measure.get((measure, unit, rate))
+            if found is None:
+                by_measure[(measure, unit, rate)] = found = (_Sum(), [0])
+            found[0].add(figures)
+            found[1][0] += 1
             due, delivered = figures.due, figures.delivered
             if due <= 0:
                 continue
@@ -568,9 +582,49 @@ class Assessed:
                 capped += 1
             else:
                 below_one += _fraction(delivered, due)
-        if not assessed:
-            return cls(0, 0, None)
-        return cls(assessed, good, rounded((below_one + capped) / assessed))
+        return cls(
+            counted,
+            assessed,
+            good,
+            below_one + capped,
+            tuple(
+                MeasureSums(measure, unit, rate, sums.figures(), n)
+                for (measure, unit, rate), (sums, (n,)) in sorted(
+                    by_measure.items(), key=_measure_order
+                )
+            ),
+        )
+
+    def valued(self, rate_of: Callable[[str], Decimal | None]) -> Tally:
+        """GBP over the contract, each measure at its pinned rate or else ``rate_of`` it, and
+        how many of its obligations are valued (units are not added across measures)."""
+        gbp = _Sum()
+        valued = 0
+        for m in self.measures:
+            rate = m.rate if m.rate is not None else rate_of(m.measure)
+            if rate is not None:
+                gbp.add(m.figures, rate)
+                valued += m.obligations
+        return Tally(Figures(), gbp.figures(), self.obligations, valued)
+
+
+def _measure_order(item: tuple[tuple[str, str, Decimal | None], object]) -> tuple[object, ...]:
+    """A contract's measures in one order, whatever the order its obligations came in."""
+    measure, unit, rate = item[0]
+    return (measure, unit, rate is not None, rate or ZERO)
+
+
+def _mean_capped(sums: Iterable[ContractSums]) -> tuple[int, int, int, Decimal | None]:
+    """Obligations, assessed, on track and delivery ratio (the mean of each ratio capped at
+    1; None when nothing is due) over several contracts' sums."""
+    obligations = assessed = on_track = 0
+    capped = Fraction(0)
+    for s in sums:
+        obligations += s.obligations
+        assessed += s.assessed
+        on_track += s.on_track
+        capped += s.capped_ratios
+    return obligations, assessed, on_track, rounded(capped / assessed) if assessed else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -584,26 +638,6 @@ class ContractSummary:
     delivery_ratio: Decimal | None
     gbp: Tally
     open_alerts: int
-
-    @classmethod
-    def of(
-        cls,
-        portfolio: Portfolio,
-        contract: ContractFacts,
-        obligations: Sequence[ObligationFacts],
-        open_alerts: int,
-    ) -> ContractSummary:
-        """Summarise one contract's obligations."""
-        standing = Assessed.of(portfolio, obligations)
-        return cls(
-            contract=contract,
-            obligations=len(obligations),
-            assessed=standing.assessed,
-            on_track=standing.on_track,
-            delivery_ratio=standing.delivery_ratio,
-            gbp=portfolio.valued(obligations),
-            open_alerts=open_alerts,
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -619,26 +653,6 @@ class Standing:
     gbp: Tally
     rank: int = 0
 
-    @classmethod
-    def of(
-        cls,
-        portfolio: Portfolio,
-        supplier: str,
-        contracts: int,
-        obligations: Sequence[ObligationFacts],
-    ) -> Standing:
-        """A supplier's standing over its obligations in the portfolio."""
-        standing = Assessed.of(portfolio, obligations)
-        return cls(
-            supplier=supplier,
-            contracts=contracts,
-            obligations=len(obligations),
-            assessed=standing.assessed,
-            on_track=standing.on_track,
-            delivery_ratio=standing.delivery_ratio,
-            gbp=portfolio.valued(obligations),
-        )
-
     def ranked(self, rank: int) -> Standing:
         """The same standing at ``rank``."""
         return Standing(
@@ -651,3 +665,101 @@ class Standing:
             self.gbp,
             rank,
         )
+
+
+class WholeContracts:
+    """An organisation's contracts, each summed on a day (:class:`ContractSums`): the
+    portfolio line by line, the league table, and the breakdowns by supplier and buyer."""
+
+    def __init__(
+        self,
+        contracts: Sequence[ContractFacts],
+        sums: Mapping[str, ContractSums],
+        proxy_values: Mapping[tuple[str, str], Decimal],
+    ) -> None:
+        self.contracts = sorted(contracts, key=lambda c: (c.reference, c.contract_id))
+        self._sums = {c.contract_id: sums.get(c.contract_id, _NO_SUMS) for c in self.contracts}
+        self._proxy_values = proxy_values
+        self._gbp = {c.contract_id: self._valued(c) for c in self.contracts}
+
+    def _valued(self, contract: ContractFacts) -> Tally:
+        version = contract.framework_version
+        return self._sums[contract.contract_id].valued(
+            lambda measure: self._proxy_values.get((version, measure))
+        )
+
+    def summaries(self, open_alerts: Mapping[str, int]) -> list[ContractSummary]:
+        """One summary per contract, in reference order, with its alerts not yet resolved
+        (``open_alerts``, by contract)."""
+        found = []
+        for contract in self.contracts:
+            sums = self._sums[contract.contract_id]
+            obligations, assessed, on_track, ratio = _mean_capped([sums])
+            found.append(
+                ContractSummary(
+                    contract=contract,
+                    obligations=obligations,
+                    assessed=assessed,
+                    on_track=on_track,
+                    delivery_ratio=ratio,
+                    gbp=self._gbp[contract.contract_id],
+                    open_alerts=open_alerts.get(contract.contract_id, 0),
+                )
+            )
+        return found
+
+    def league_table(self) -> list[Standing]:
+        """Suppliers ranked by delivery ratio (ties share a rank; no ratio ranks last)."""
+        by_supplier: dict[str, list[ContractFacts]] = defaultdict(list)
+        for contract in self.contracts:
+            by_supplier[contract.supplier].append(contract)
+        standings = []
+        for supplier, theirs in by_supplier.items():
+            obligations, assessed, on_track, ratio = _mean_capped(
+                self._sums[c.contract_id] for c in theirs
+            )
+            standings.append(
+                Standing(
+                    supplier=supplier,
+                    contracts=len(theirs),
+                    obligations=obligations,
+                    assessed=assessed,
+                    on_track=on_track,
+                    delivery_ratio=ratio,
+                    gbp=sum((self._gbp[c.contract_id] for c in theirs), Tally()),
+                )
+            )
+        standings.sort(
+            key=lambda s: (s.delivery_ratio is None, -(s.delivery_ratio or ZERO), s.supplier)
+        )
+        ranked: list[Standing] = []
+        for i, standing in enumerate(standings):
+            tied = bool(ranked) and ranked[-1].delivery_ratio == standing.delivery_ratio
+            ranked.append(standing.ranked(ranked[-1].rank if tied else i + 1))
+        return ranked
+
+    def breakdown(self, dimension: Dimension) -> list[Group]:
+        """Committed against delivered by supplier or buyer, each group by measure."""
+        if dimension not in (Dimension.SUPPLIER, Dimension.BUYER):
+            raise ValueError(f"contracts summed are grouped by supplier or buyer, not {dimension}")
+        groups: dict[str, dict[tuple[str, str], Tally]] = defaultdict(dict)
+        for contract in self.contracts:
+            key = contract.supplier if dimension is Dimension.SUPPLIER else contract.buyer
+            version = contract.framework_version
+            lines = groups[key]
+            for m in self._sums[contract.contract_id].measures:
+                rate = (
+                    m.rate if m.rate is not None else self._proxy_values.get((version, m.measure))
+                )
+                tally = Tally(
+                    m.figures,
+                    Figures() if rate is None else m.figures.times(rate),
+                    m.obligations,
+                    0 if rate is None else m.obligations,
+                )
+                line = (m.measure, m.unit)
+                lines[line] = tally if line not in lines else lines[line] + tally
+        return grouped(dimension, groups)
+
+
+_NO_SUMS = ContractSums()
