@@ -1504,8 +1504,10 @@ async def test_totals_per_obligation_agree_with_the_quarters_on_every_day(
             whole = await service.read_models.whole_contracts(org, day)
             assert whole.summaries({}) == quarters.summaries({}), (day, org)
             assert whole.league_table() == quarters.league_table(), (day, org)
+            by_measure = await service.read_models.whole_contracts(org, day, by_measure=True)
+            assert by_measure.summaries({}) == quarters.summaries({}), (day, org)
             for dimension in (Dimension.SUPPLIER, Dimension.BUYER):
-                assert whole.breakdown(dimension) == quarters.breakdown(dimension), dimension
+                assert by_measure.breakdown(dimension) == quarters.breakdown(dimension), dimension
             for dimension in WHOLE_CONTRACT_DIMENSIONS:
                 assert totals.breakdown(dimension) == quarters.breakdown(dimension), dimension
                 groups = totals.breakdown(dimension)
@@ -1553,6 +1555,24 @@ async def test_a_contract_without_its_sums_is_summed_as_it_is_read_to_the_same_f
         assert read_again.summaries({}) == whole.summaries({}), (day, org)
         assert read_again.league_table() == whole.league_table(), (day, org)
         assert whole.summaries({}), (day, org)
+
+
+async def test_proxy_values_loaded_again_count_at_once_in_contracts_summed_before(
+    service: Reporting, scenario: Scenario
+) -> None:
+    """A contract's sums are valued in GBP when they are written; once its framework's proxy
+    values are loaded again, a report values them with the new figures, not the old."""
+    before = await service.read_models.whole_contracts(WIRRAL, TODAY)
+    log = Log(versions=dict(scenario.log.versions), positions=dict(scenario.log.positions))
+    log.proxy_values({"NT1": "999.25", "NT10": "250", "NT14": "1.5"})
+    assert set(await feed(service, log.events)) == {Outcome.APPLIED}
+
+    after = await service.read_models.whole_contracts(WIRRAL, TODAY)
+    quarters = await service.read_models.portfolio(WIRRAL, TODAY)
+
+    assert after.summaries({}) == quarters.summaries({})
+    assert after.league_table() == quarters.league_table()
+    assert [s.gbp for s in after.summaries({})] != [s.gbp for s in before.summaries({})]
 
 
 async def test_the_late_returns_report_reads_only_the_periods_that_may_be_on_it(

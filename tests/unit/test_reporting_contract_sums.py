@@ -7,7 +7,14 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
 
 from reporting.domain.cells import ObligationCells
-from reporting.domain.contract_sums import SUMS_COLUMNS, Stretch, from_row, stretches
+from reporting.domain.contract_sums import (
+    GBP_COLUMNS,
+    SUMS_COLUMNS,
+    Stretch,
+    fingerprint,
+    from_row,
+    stretches,
+)
 from reporting.domain.portfolio import (
     ContractFacts,
     ContractSums,
@@ -104,8 +111,22 @@ def test_stretches_run_end_to_end_one_after_each_due_day_whose_target_is_not_yet
     ]
 
 
-def test_a_stretch_comes_back_from_its_row_as_it_was() -> None:
+def test_a_stretch_comes_back_from_its_row_as_it_was_and_valued_as_it_would_be() -> None:
+    rates = {"NT1": D("1000.5"), "NT10": D("0.0001")}
     for stretch in kept():
-        row = stretch.row("c1")
-        assert from_row([row[name] for name in SUMS_COLUMNS]) == stretch.sums
+        row = stretch.row("c1", rates)
+        sums = [row[name] for name in SUMS_COLUMNS]
+        assert from_row(sums, measures=row["measures"]) == stretch.sums
         assert (row["starts_on"], row["ends_before"]) == (stretch.starts_on, stretch.ends_before)
+        valued = from_row(sums, [row[name] for name in GBP_COLUMNS]).gbp
+        assert valued == stretch.sums.valued(rates.get)
+        assert row["valued_with"] == fingerprint(rates) != fingerprint({**rates, "NT14": D(1)})
+
+
+def test_gbp_is_valued_at_a_pinned_rate_else_the_frameworks_and_counts_what_is_valued() -> None:
+    (first, *_) = kept()
+    # Before Q2 is due, Q1 and Q3 (both accepted) are: ob1's 10 + 10 at the framework's rate
+    # for NT1, ob2's 4 + 6 at the 12.50 pinned at award; NT10 has no proxy value.
+    valued = first.sums.valued({"NT1": D(2)}.get)
+    assert (valued.obligations, valued.valued) == (3, 2)
+    assert valued.gbp.due == (10 + 10) * D(2) + (4 + 6) * D("12.50")

@@ -321,10 +321,19 @@ async def refresh_contracts(
 
 
 async def _sum_contracts(conn: AsyncConnection, found: Mapping[str, _Counted]) -> None:
-    """Replace each known contract's stretches (:mod:`reporting.domain.contract_sums`)."""
+    """Replace each known contract's stretches (:mod:`reporting.domain.contract_sums`),
+    valued in GBP with the proxy values its framework version has now."""
     await conn.execute(delete(contract_sums).where(contract_sums.c.contract_id.in_(sorted(found))))
+    rates: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    versions = sorted({contract.framework_version for contract in found.values()})
+    for version, measure, rate in await conn.execute(
+        select(
+            proxy_values.c.framework_version, proxy_values.c.measure, proxy_values.c.gbp_per_unit
+        ).where(proxy_values.c.framework_version.in_(versions))
+    ):
+        rates[version][measure] = rate
     rows = [
-        stretch.row(contract_id)
+        stretch.row(contract_id, rates[contract.framework_version])
         for contract_id, contract in found.items()
         if contract.parties
         for stretch in contract_sums_rules.stretches(

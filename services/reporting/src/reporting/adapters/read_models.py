@@ -50,7 +50,7 @@ from reporting.adapters.tables import (
     schedule_periods,
 )
 from reporting.domain import cells
-from reporting.domain import contract_sums as contract_sums_rules
+from reporting.domain.contract_sums import GBP_COLUMNS, SUMS_COLUMNS, fingerprint, from_row
 from reporting.domain.kpi import KpiRule
 from reporting.domain.pledge import PLEDGE_MEASURES, ConfirmedDelivery, Pledge, ReturnedQuantity
 from reporting.domain.portfolio import (
@@ -201,12 +201,16 @@ class ReadModels:
                 as_of=as_of,
             )
 
-    async def whole_contracts(self, organisation: str, as_of: date) -> WholeContracts:
+    async def whole_contracts(
+        self, organisation: str, as_of: date, *, by_measure: bool = False
+    ) -> WholeContracts:
         """The organisation's contracts, each summed on ``as_of``, for the reports over whole
-        contracts: a row per contract, the stretch of its sums that ``as_of`` falls in
-        (:mod:`reporting.domain.contract_sums`). A contract without one (not summed since the
-        table came, or arrived between the two reads) is summed here from its obligations'
-        totals, by the same rules."""
+        contracts (with each measure's figures when ``by_measure``, for the breakdowns): a
+        row per contract, the stretch of its sums that ``as_of`` falls in
+        (:mod:`reporting.domain.contract_sums`), whose GBP is read as it was valued unless its
+        framework's proxy values have changed since. A contract without a stretch (not summed
+        since the table came, or arrived between the two reads) is summed here from its
+        obligations' totals, by the same rules."""
         scope = party_to(organisation)
         s = contract_sums.c
         async with self.database.reader.connect() as conn:
@@ -214,17 +218,46 @@ class ReadModels:
                 _contract(r) for r in (await conn.execute(select(contracts).where(scope))).all()
             ]
             proxies = await _proxy_values(conn, sorted({c.framework_version for c in found}))
-            covering = and_(s.starts_on <= as_of, s.ends_before > as_of)
-            sums = {
-                r[0]: contract_sums_rules.from_row(r[1:])
-                for r in await conn.execute(
-                    select(s.contract_id, *(s[name] for name in contract_sums_rules.SUMS_COLUMNS))
-                    .select_from(
-                        contract_sums.join(contracts, contracts.c.contract_id == s.contract_id)
-                    )
-                    .where(scope, covering)
-                )
+            rates: dict[str, dict[str, Decimal]] = defaultdict(dict)
+            for (version, measure), rate in proxies.items():
+                rates[version][measure] = rate
+            valued_with = {
+                c.framework_version: fingerprint(rates[c.framework_version]) for c in found
             }
+            covering = and_(s.starts_on <= as_of, s.ends_before > as_of)
+            joined = contract_sums.join(contracts, contracts.c.contract_id == s.contract_id)
+            stretches = select(
+                s.contract_id,
+                contracts.c.framework_version,
+                s.valued_with,
+                *(s[name] for name in SUMS_COLUMNS),
+                *(s[name] for name in GBP_COLUMNS),
+            ).select_from(joined)
+            if by_measure:
+                stretches = stretches.add_columns(s.measures)
+            sums: dict[str, ContractSums] = {}
+            to_value: list[str] = []
+            width = len(SUMS_COLUMNS)
+            for r in await conn.execute(stretches.where(scope, covering)):
+                contract_id, valued = r[0], r[2] == valued_with[r[1]]
+                row = r[3:]
+                sums[contract_id] = from_row(
+                    row[:width],
+                    row[width : width + len(GBP_COLUMNS)] if valued else None,
+                    row[-1] if by_measure else (),
+                )
+                if not (valued or by_measure):
+                    to_value.append(contract_id)
+            if to_value:
+                # Valued with proxy values since loaded again: valued from their measures.
+                again = set(to_value)
+                for r in await conn.execute(
+                    select(s.contract_id, *(s[name] for name in SUMS_COLUMNS), s.measures)
+                    .select_from(joined)
+                    .where(scope, covering)
+                ):
+                    if r[0] in again:
+                        sums[r[0]] = from_row(r[1 : 1 + width], None, r[-1])
             if any(c.contract_id not in sums for c in found):
                 not_summed = ~exists().where(s.contract_id == contracts.c.contract_id, covering)
                 found_obligations, totals = await _obligation_totals(

@@ -273,9 +273,10 @@ contract_cells = Table(
 
 # Each contract's obligations summed for the reports over whole contracts, once for each
 # stretch of days between its due days (reporting.domain.contract_sums): from starts_on up to,
-# not including, ends_before. capped_ratios is an exact fraction ("n/d"); measures a list of
-# [measure, unit, pinned rate or null, committed, due, delivered, awaiting review,
-# obligations], figures as decimal strings.
+# not including, ends_before. capped_ratios is an exact fraction ("n/d"); the gbp_ figures
+# (decimal strings: a product can have more places than a Quantity) are valued with the proxy
+# values that valued_with names; measures is a list of [measure, unit, pinned rate or null,
+# committed, due, delivered, awaiting review, obligations], figures as decimal strings.
 contract_sums = Table(
     "contract_sums",
     metadata,
@@ -286,6 +287,12 @@ contract_sums = Table(
     Column("assessed", Integer, nullable=False),
     Column("on_track", Integer, nullable=False),
     Column("capped_ratios", Text, nullable=False),
+    Column("valued_with", String(32), nullable=False),
+    Column("valued", Integer, nullable=False),
+    Column("gbp_committed", Text, nullable=False),
+    Column("gbp_due", Text, nullable=False),
+    Column("gbp_delivered", Text, nullable=False),
+    Column("gbp_awaiting_review", Text, nullable=False),
     Column("measures", JsonType, nullable=False),
 )
 

@@ -109,7 +109,9 @@ async def breakdown_report(
         )
         return await _fresh(service, Breakdown(dimension, groups, totals), now)
     if dimension in (Dimension.SUPPLIER, Dimension.BUYER):
-        whole = await service.read_models.whole_contracts(reader.organisation, now.date())
+        whole = await service.read_models.whole_contracts(
+            reader.organisation, now.date(), by_measure=True
+        )
         groups = whole.breakdown(dimension)
     else:
         portfolio = await _portfolio(service, reader, now, by_period=False)

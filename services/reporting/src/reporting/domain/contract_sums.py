@@ -16,8 +16,9 @@ quarters, plus one before its first quarter is due.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -27,7 +28,7 @@ from typing import Any
 from svledger.periods import Quarter
 
 from reporting.domain.cells import ObligationCells
-from reporting.domain.portfolio import ZERO, ContractSums, Figures, MeasureSums
+from reporting.domain.portfolio import ZERO, ContractSums, Figures, MeasureSums, Tally
 
 _DAY = timedelta(days=1)
 
@@ -41,10 +42,12 @@ class Stretch:
     ends_before: date
     sums: ContractSums
 
-    def row(self, contract_id: str) -> dict[str, Any]:
-        """As a row of the contract's sums."""
+    def row(self, contract_id: str, rates: Mapping[str, Decimal]) -> dict[str, Any]:
+        """As a row of the contract's sums, valued in GBP with ``rates`` (its framework
+        version's proxy values, by measure)."""
         sums = self.sums
         capped = sums.capped_ratios
+        gbp = sums.valued(rates.get)
         return {
             "contract_id": contract_id,
             "starts_on": self.starts_on,
@@ -53,6 +56,12 @@ class Stretch:
             "assessed": sums.assessed,
             "on_track": sums.on_track,
             "capped_ratios": f"{capped.numerator}/{capped.denominator}",
+            "valued_with": fingerprint(rates),
+            "valued": gbp.valued,
+            "gbp_committed": str(gbp.gbp.committed),
+            "gbp_due": str(gbp.gbp.due),
+            "gbp_delivered": str(gbp.gbp.delivered),
+            "gbp_awaiting_review": str(gbp.gbp.awaiting_review),
             "measures": [
                 [
                     m.measure,
@@ -69,14 +78,35 @@ class Stretch:
         }
 
 
-# The columns :func:`from_row` reads, in its order.
-SUMS_COLUMNS = ("obligations", "assessed", "on_track", "capped_ratios", "measures")
+def fingerprint(rates: Mapping[str, Decimal]) -> str:
+    """Which proxy values a stretch was valued with: a framework version's, as a digest that
+    changes whenever one of its measures' figures does."""
+    text = ";".join(f"{measure}={rate}" for measure, rate in sorted(rates.items()))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def from_row(row: Sequence[Any]) -> ContractSums:
-    """A contract's sums from the :data:`SUMS_COLUMNS` of a stretch's row, by position."""
-    obligations, assessed, on_track, capped, measures = row
+# The columns :func:`from_row` reads, in its order: the sums, then their GBP value.
+SUMS_COLUMNS = ("obligations", "assessed", "on_track", "capped_ratios")
+GBP_COLUMNS = ("valued", "gbp_committed", "gbp_due", "gbp_delivered", "gbp_awaiting_review")
+
+
+def from_row(
+    sums: Sequence[Any], gbp: Sequence[Any] | None = None, measures: Sequence[Any] = ()
+) -> ContractSums:
+    """A contract's sums from the :data:`SUMS_COLUMNS` of a stretch's row, by position; with
+    its :data:`GBP_COLUMNS` when they were valued with the proxy values the report reads, and
+    its measures when the report needs them (a breakdown, or GBP to value again)."""
+    obligations, assessed, on_track, capped = sums
     top, _, bottom = capped.partition("/")
+    valued = None
+    if gbp is not None:
+        count, committed, due, delivered, awaiting = gbp
+        valued = Tally(
+            Figures(),
+            Figures(Decimal(committed), Decimal(due), Decimal(delivered), Decimal(awaiting)),
+            int(obligations),
+            int(count),
+        )
     return ContractSums(
         int(obligations),
         int(assessed),
@@ -92,6 +122,7 @@ def from_row(row: Sequence[Any]) -> ContractSums:
             )
             for measure, unit, rate, c, d, delivered, w, n in measures
         ),
+        valued,
     )
 
 

@@ -552,6 +552,9 @@ class ContractSums:
     on_track: int = 0
     capped_ratios: Fraction = Fraction(0)
     measures: tuple[MeasureSums, ...] = ()
+    # GBP as :meth:`valued` worked it out with the proxy values a report reads, when that was
+    # done beforehand (None: value the measures).
+    gbp: Tally | None = None
 
     @classmethod
     def of(cls, obligations: Iterable[tuple[str, str, Decimal | None, Figures]]) -> ContractSums:
@@ -683,10 +686,11 @@ class WholeContracts:
         self._gbp = {c.contract_id: self._valued(c) for c in self.contracts}
 
     def _valued(self, contract: ContractFacts) -> Tally:
+        sums = self._sums[contract.contract_id]
+        if sums.gbp is not None:
+            return sums.gbp
         version = contract.framework_version
-        return self._sums[contract.contract_id].valued(
-            lambda measure: self._proxy_values.get((version, measure))
-        )
+        return sums.valued(lambda measure: self._proxy_values.get((version, measure)))
 
     def summaries(self, open_alerts: Mapping[str, int]) -> list[ContractSummary]:
         """One summary per contract, in reference order, with its alerts not yet resolved

@@ -31,6 +31,12 @@ def upgrade() -> None:
         sa.Column("assessed", sa.Integer, nullable=False),
         sa.Column("on_track", sa.Integer, nullable=False),
         sa.Column("capped_ratios", sa.Text, nullable=False),
+        sa.Column("valued_with", sa.String(32), nullable=False),
+        sa.Column("valued", sa.Integer, nullable=False),
+        sa.Column("gbp_committed", sa.Text, nullable=False),
+        sa.Column("gbp_due", sa.Text, nullable=False),
+        sa.Column("gbp_delivered", sa.Text, nullable=False),
+        sa.Column("gbp_awaiting_review", sa.Text, nullable=False),
         sa.Column("measures", JsonType, nullable=False),
     )
 
