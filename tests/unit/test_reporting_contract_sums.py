@@ -21,6 +21,7 @@ from reporting.domain.portfolio import (
     LineFacts,
     ObligationFacts,
     Portfolio,
+    place_of,
 )
 
 Q = ["2026-27-Q1", "2026-27-Q2", "2026-27-Q3", "2026-27-Q4"]
@@ -38,11 +39,12 @@ CONTRACT = ContractFacts(
     value_gbp=D(100000),
     framework_version="toms",
     awarded_at=datetime(2026, 3, 1, tzinfo=UTC),
+    places=("Sefton",),
 )
 
 
 def obligation(
-    n: int, measure: str, targets: list[str], rate: str | None = None
+    n: int, measure: str, targets: list[str], rate: str | None = None, place: str | None = None
 ) -> ObligationFacts:
     return ObligationFacts(
         contract_id="c1",
@@ -56,13 +58,14 @@ def obligation(
         is_kpi=False,
         targets={q: D(t) for q, t in zip(Q, targets, strict=True)},
         proxy_gbp_per_unit=None if rate is None else D(rate),
+        place=place,
     )
 
 
 OBLIGATIONS = [
     obligation(1, "NT1", ["10", "10", "10", "10"]),
     obligation(2, "NT1", ["4", "0", "6", "2.5"], rate="12.50"),
-    obligation(3, "NT10", ["1", "0", "0", "1"]),  # nothing falls due in Q2 or Q3
+    obligation(3, "NT10", ["1", "0", "0", "1"], place="Wirral"),  # nothing due in Q2 or Q3
 ]
 LINES = [
     LineFacts("c1", "ob1", Q[0], D("9.5"), accepted=True),
@@ -80,6 +83,7 @@ def kept() -> list[Stretch]:
             ObligationCells(ob.obligation_id, ob.measure, ob.unit, ob.proxy_gbp_per_unit)
             for ob in OBLIGATIONS
         ],
+        places={ob.obligation_id: place_of(ob.place, CONTRACT.places) for ob in OBLIGATIONS},
         targets=[(ob.obligation_id, q, t) for ob in OBLIGATIONS for q, t in ob.targets.items()],
         lines=[(line.obligation_id, line.period, line.quantity) for line in LINES],
         accepted_periods={line.period for line in LINES if line.accepted},
@@ -89,7 +93,8 @@ def kept() -> list[Stretch]:
 def summed_on(day: date) -> ContractSums:
     portfolio = Portfolio([CONTRACT], OBLIGATIONS, LINES, proxy_values={}, as_of=day)
     return ContractSums.of(
-        (ob.measure, ob.unit, ob.proxy_gbp_per_unit, portfolio.figures(ob)) for ob in OBLIGATIONS
+        (ob.measure, ob.unit, ob.proxy_gbp_per_unit, portfolio.place_of(ob), portfolio.figures(ob))
+        for ob in OBLIGATIONS
     )
 
 
@@ -130,3 +135,12 @@ def test_gbp_is_valued_at_a_pinned_rate_else_the_frameworks_and_counts_what_is_v
     valued = first.sums.valued({"NT1": D(2)}.get)
     assert (valued.obligations, valued.valued) == (3, 2)
     assert valued.gbp.due == (10 + 10) * D(2) + (4 + 6) * D("12.50")
+
+
+def test_each_measure_is_summed_in_the_place_it_is_delivered() -> None:
+    (first, *_) = kept()
+    assert [(m.measure, m.place, m.obligations) for m in first.sums.measures] == [
+        ("NT1", "Sefton", 1),  # the contract's only place
+        ("NT1", "Sefton", 1),  # ob2, pinned at its own rate
+        ("NT10", "Wirral", 1),  # its own
+    ]

@@ -61,7 +61,7 @@ from reporting.domain import cells
 from reporting.domain import contract_sums as contract_sums_rules
 from reporting.domain.cells import CellKey, CellSums, ObligationCells
 from reporting.domain.pledge import ConfirmedDelivery, Pledge
-from reporting.domain.portfolio import financial_year
+from reporting.domain.portfolio import financial_year, place_of
 from reporting.domain.progress import (
     Alert,
     Assessment,
@@ -339,6 +339,7 @@ async def _sum_contracts(conn: AsyncConnection, found: Mapping[str, _Counted]) -
         for stretch in contract_sums_rules.stretches(
             contract.return_due_days,
             obligations=contract.known,
+            places={o: place_of(p, contract.places) for o, p in contract.place.items()},
             targets=contract.targets,
             lines=contract.lines,
             accepted_periods=contract.accepted,
@@ -356,7 +357,9 @@ class _Counted:
     parties: list[str] = field(default_factory=list)  # none while the contract is not known
     framework_version: str = ""
     return_due_days: int = DEFAULT_RETURN_DAYS
+    places: list[str] = field(default_factory=list)  # the contract's
     known: list[ObligationCells] = field(default_factory=list)
+    place: dict[str, str | None] = field(default_factory=dict)  # each known obligation's own
     # each obligation's lines of accepted returns, and of returns awaiting review
     delivered: dict[str, list[Decimal]] = field(default_factory=dict)
     targets: list[tuple[str, str, Decimal]] = field(default_factory=list)
@@ -396,12 +399,14 @@ async def _read_parties(conn: AsyncConnection, found: Mapping[str, _Counted]) ->
             contracts.c.supplier,
             contracts.c.framework_version,
             contracts.c.return_due_days,
+            contracts.c.places,
         ).where(contracts.c.contract_id.in_(sorted(found)))
     ):
         contract = found[c.contract_id]
         contract.parties = sorted({c.buyer, c.supplier})
         contract.framework_version = c.framework_version
         contract.return_due_days = int(c.return_due_days)
+        contract.places = list(c.places or ())
 
 
 async def _read_contracts(conn: AsyncConnection, found: Mapping[str, _Counted]) -> None:
@@ -415,6 +420,7 @@ async def _read_contracts(conn: AsyncConnection, found: Mapping[str, _Counted]) 
             obligations.c.measure,
             obligations.c.unit,
             obligations.c.proxy_gbp_per_unit,
+            obligations.c.place,
         ).where(obligations.c.contract_id.in_(wanted))
     ):
         contract = found[o.contract_id]
@@ -423,6 +429,7 @@ async def _read_contracts(conn: AsyncConnection, found: Mapping[str, _Counted]) 
             contract.known.append(
                 ObligationCells(o.obligation_id, o.measure, o.unit or "", o.proxy_gbp_per_unit)
             )
+            contract.place[o.obligation_id] = o.place
     for contract_id, period, accepted, obligation_id, quantity in (
         await conn.execute(
             select(

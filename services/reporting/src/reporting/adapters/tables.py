@@ -276,7 +276,7 @@ contract_cells = Table(
 # not including, ends_before. capped_ratios is an exact fraction ("n/d"); the gbp_ figures
 # (decimal strings: a product can have more places than a Quantity) are valued with the proxy
 # values that valued_with names; measures is a list of [measure, unit, pinned rate or null,
-# committed, due, delivered, awaiting review, obligations], figures as decimal strings.
+# place, committed, due, delivered, awaiting review, obligations], figures as decimal strings.
 contract_sums = Table(
     "contract_sums",
     metadata,

@@ -59,13 +59,12 @@ async def _portfolio(
     now: datetime,
     contract_id: str | None = None,
     *,
-    by_period: bool = True,
     kpi_rule: KpiRule | None = None,
 ) -> Portfolio:
-    """The caller's portfolio: by quarter, or (``by_period=False``, for reports over whole
-    contracts) each obligation's totals, whose cost does not grow with the quarters."""
+    """The caller's portfolio by quarter (the reports over whole contracts read
+    :meth:`reporting.adapters.read_models.ReadModels.whole_contracts` instead)."""
     return await service.read_models.portfolio(
-        reader.organisation, now.date(), contract_id, by_period=by_period, kpi_rule=kpi_rule
+        reader.organisation, now.date(), contract_id, kpi_rule=kpi_rule
     )
 
 
@@ -108,14 +107,10 @@ async def breakdown_report(
             reader.organisation, now.date(), dimension
         )
         return await _fresh(service, Breakdown(dimension, groups, totals), now)
-    if dimension in (Dimension.SUPPLIER, Dimension.BUYER):
-        whole = await service.read_models.whole_contracts(
-            reader.organisation, now.date(), by_measure=True
-        )
-        groups = whole.breakdown(dimension)
-    else:
-        portfolio = await _portfolio(service, reader, now, by_period=False)
-        groups = portfolio.breakdown(dimension)
+    whole = await service.read_models.whole_contracts(
+        reader.organisation, now.date(), by_measure=True
+    )
+    groups = whole.breakdown(dimension)
     # By supplier, buyer or place, each obligation falls in one group: theirs add up.
     totals = sum((g.total for g in groups), Tally())
     return await _fresh(service, Breakdown(dimension, groups, totals), now)

@@ -67,6 +67,7 @@ class Stretch:
                     m.measure,
                     m.unit,
                     None if m.rate is None else str(m.rate),
+                    m.place,
                     str(m.figures.committed),
                     str(m.figures.due),
                     str(m.figures.delivered),
@@ -117,10 +118,11 @@ def from_row(
                 measure,
                 unit,
                 None if rate is None else Decimal(rate),
+                place,
                 Figures(Decimal(c), Decimal(d), Decimal(delivered), Decimal(w)),
                 int(n),
             )
-            for measure, unit, rate, c, d, delivered, w, n in measures
+            for measure, unit, rate, place, c, d, delivered, w, n in measures
         ),
         valued,
     )
@@ -130,13 +132,15 @@ def stretches(
     return_due_days: int,
     *,
     obligations: Iterable[ObligationCells],
+    places: Mapping[str, str],
     targets: Iterable[tuple[str, str, Decimal]],
     lines: Iterable[tuple[str, str, Decimal]],
     accepted_periods: Iterable[str],
 ) -> list[Stretch]:
     """A contract's sums in each stretch between its due days, by the portfolio's rules
-    (:mod:`reporting.domain.portfolio`): ``targets`` are (obligation, quarter, target) and
-    ``lines`` (obligation, quarter, quantity); those of obligations not in
+    (:mod:`reporting.domain.portfolio`): ``places`` are where each obligation is delivered (by
+    the rules), ``targets`` (obligation, quarter, target) and ``lines`` (obligation, quarter,
+    quantity); those of obligations not in
     ``obligations`` (not known from the contract yet) are not reported on.
 
     A target is due to date from the day after its quarter's return is due, or at once when
@@ -172,6 +176,7 @@ def stretches(
                 ob.measure,
                 ob.unit,
                 ob.rate,
+                places[o],
                 Figures(committed[o], due[o], delivered[o], awaiting[o]),
             )
             for o, ob in known.items()

@@ -83,6 +83,14 @@ def financial_year(period: str) -> str:
     return f"{quarter.year}-{(quarter.year + 1) % 100:02d}"
 
 
+def place_of(place: str | None, contract_places: Sequence[str]) -> str:
+    """Where an obligation is delivered (see the module's rules): its own place, else its
+    contract's only place, else not stated."""
+    if place:
+        return place
+    return contract_places[0] if len(contract_places) == 1 else PLACE_NOT_STATED
+
+
 def natural_key(code: str) -> tuple[object, ...]:
     """Sort key putting NT2 before NT10."""
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", code))
@@ -183,10 +191,6 @@ class Figures:
         return rounded(exact_ratio(self.delivered, self.due))
 
 
-# What an obligation without figures reports: one, rather than a new one at each lookup.
-_NOTHING = Figures()
-
-
 @dataclass(frozen=True, slots=True)
 class Tally:
     """Figures over some obligations: in their unit, and in GBP over those that are valued."""
@@ -262,11 +266,9 @@ class Dimension(enum.StrEnum):
 
 
 class Portfolio:
-    """An organisation's contracts with everything needed to report on them, as of a day.
-
-    Either by quarter (each obligation's targets and each return line, for reports that look
-    at quarters) or as totals (each obligation's figures over every quarter, worked out by the
-    read model by the same rules, for reports that need no more): ``totals`` says which.
+    """An organisation's contracts with everything needed to report on them, as of a day: each
+    obligation's targets by quarter and each return line. The reports over whole contracts
+    read each contract summed instead (:class:`WholeContracts`), by the same rules.
     """
 
     def __init__(
@@ -277,7 +279,6 @@ class Portfolio:
         *,
         proxy_values: Mapping[tuple[str, str], Decimal],
         as_of: date,
-        totals: Mapping[tuple[str, str], Figures] | None = None,
     ) -> None:
         self.contracts = list(contracts)
         self._contracts = {c.contract_id: c for c in self.contracts}
@@ -288,9 +289,6 @@ class Portfolio:
             self._of_contract[ob.contract_id].append(ob)
         self.proxy_values = proxy_values
         self.as_of = as_of
-        self._totals = None if totals is None else dict(totals)
-        if self._totals is not None and lines:
-            raise ValueError("a portfolio of totals has no return lines")
         self._delivered: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
         self._pending: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
         self._accepted_periods: dict[str, set[str]] = defaultdict(set)
@@ -322,23 +320,12 @@ class Portfolio:
             return ob.proxy_gbp_per_unit
         return self.proxy_values.get((self.contract(ob.contract_id).framework_version, ob.measure))
 
-    @property
-    def by_period(self) -> bool:
-        """Whether the portfolio holds each quarter (else only each obligation's totals)."""
-        return self._totals is None
-
-    def _quarters_needed(self) -> None:
-        if self._totals is not None:
-            raise LookupError("this portfolio holds totals only; read it by period")
-
     def delivered(self, ob: ObligationFacts) -> Mapping[str, Decimal]:
         """Accepted quantities by period."""
-        self._quarters_needed()
         return self._delivered.get((ob.contract_id, ob.obligation_id), {})
 
     def pending(self, ob: ObligationFacts) -> Mapping[str, Decimal]:
         """Quantities of returns awaiting review, by period."""
-        self._quarters_needed()
         return self._pending.get((ob.contract_id, ob.obligation_id), {})
 
     def periods_of(self, ob: ObligationFacts) -> list[str]:
@@ -355,9 +342,6 @@ class Portfolio:
 
     def figures(self, ob: ObligationFacts, periods: Iterable[str] | None = None) -> Figures:
         """One obligation's figures over ``periods`` (every quarter by default)."""
-        if periods is None and self._totals is not None:
-            found = self._totals.get((ob.contract_id, ob.obligation_id))
-            return _NOTHING if found is None else found
         total = Figures()
         for period in self.periods_of(ob) if periods is None else periods:
             total += self.in_period(ob, period)
@@ -365,10 +349,7 @@ class Portfolio:
 
     def place_of(self, ob: ObligationFacts) -> str:
         """Where the obligation is delivered (see the module's rules)."""
-        if ob.place:
-            return ob.place
-        places = self.contract(ob.contract_id).places
-        return places[0] if len(places) == 1 else PLACE_NOT_STATED
+        return place_of(ob.place, self.contract(ob.contract_id).places)
 
     def breakdown(self, dimension: Dimension) -> list[Group]:
         """Committed against delivered grouped by ``dimension``, each group by measure."""
@@ -428,7 +409,13 @@ class Portfolio:
             self.contracts,
             {
                 c.contract_id: ContractSums.of(
-                    (ob.measure, ob.unit, ob.proxy_gbp_per_unit, self.figures(ob))
+                    (
+                        ob.measure,
+                        ob.unit,
+                        ob.proxy_gbp_per_unit,
+                        self.place_of(ob),
+                        self.figures(ob),
+                    )
                     for ob in self.obligations_of(c.contract_id)
                 )
                 for c in self.contracts
@@ -528,11 +515,12 @@ def _group_order(dimension: Dimension, key: str) -> tuple[object, ...]:
 @dataclass(frozen=True, slots=True)
 class MeasureSums:
     """A contract's obligations of one measure, in one unit, at one pinned proxy value (None:
-    the framework's table), summed."""
+    the framework's table), in one place, summed."""
 
     measure: str
     unit: str
     rate: Decimal | None
+    place: str
     figures: Figures
     obligations: int
 
@@ -557,8 +545,10 @@ class ContractSums:
     gbp: Tally | None = None
 
     @classmethod
-    def of(cls, obligations: Iterable[tuple[str, str, Decimal | None, Figures]]) -> ContractSums:
-        """Sum (measure, unit, pinned rate, figures) of each of a contract's obligations.
+    def of(
+        cls, obligations: Iterable[tuple[str, str, Decimal | None, str, Figures]]
+    ) -> ContractSums:
+        """Sum (measure, unit, pinned rate, place, figures) of each of a contract's obligations.
 
         On track and the cap at 1 compare an obligation's figures themselves: decimals of at
         most eighteen digits, whose products with the threshold's 19 and 20 stay exact within
@@ -567,12 +557,13 @@ class ContractSums:
         good_top, good_bottom = _ON_TRACK.numerator, _ON_TRACK.denominator
         counted = assessed = good = capped = 0
         below_one = Fraction(0)
-        by_measure: dict[tuple[str, str, Decimal | None], tuple[_Sum, list[int]]] = {}
-        for measure, unit, rate, figures in obligations:
+        by_measure: dict[tuple[str, str, Decimal | None, str], tuple[_Sum, list[int]]] = {}
+        for measure, unit, rate, place, figures in obligations:
             counted += 1
-            found = by_measure.get((measure, unit, rate))
+            key = (measure, unit, rate, place)
+            found = by_measure.get(key)
             if found is None:
-                by_measure[(measure, unit, rate)] = found = (_Sum(), [0])
+                by_measure[key] = found = (_Sum(), [0])
             found[0].add(figures)
             found[1][0] += 1
             due, delivered = figures.due, figures.delivered
@@ -591,8 +582,8 @@ class ContractSums:
             good,
             below_one + capped,
             tuple(
-                MeasureSums(measure, unit, rate, sums.figures(), n)
-                for (measure, unit, rate), (sums, (n,)) in sorted(
+                MeasureSums(measure, unit, rate, place, sums.figures(), n)
+                for (measure, unit, rate, place), (sums, (n,)) in sorted(
                     by_measure.items(), key=_measure_order
                 )
             ),
@@ -611,10 +602,12 @@ class ContractSums:
         return Tally(Figures(), gbp.figures(), self.obligations, valued)
 
 
-def _measure_order(item: tuple[tuple[str, str, Decimal | None], object]) -> tuple[object, ...]:
+def _measure_order(
+    item: tuple[tuple[str, str, Decimal | None, str], object],
+) -> tuple[object, ...]:
     """A contract's measures in one order, whatever the order its obligations came in."""
-    measure, unit, rate = item[0]
-    return (measure, unit, rate is not None, rate or ZERO)
+    measure, unit, rate, place = item[0]
+    return (measure, unit, rate is not None, rate or ZERO, place)
 
 
 def _mean_capped(sums: Iterable[ContractSums]) -> tuple[int, int, int, Decimal | None]:
@@ -672,7 +665,8 @@ class Standing:
 
 class WholeContracts:
     """An organisation's contracts, each summed on a day (:class:`ContractSums`): the
-    portfolio line by line, the league table, and the breakdowns by supplier and buyer."""
+    portfolio line by line, the league table, and the breakdowns by supplier, buyer and
+    place."""
 
     def __init__(
         self,
@@ -743,15 +737,17 @@ class WholeContracts:
         return ranked
 
     def breakdown(self, dimension: Dimension) -> list[Group]:
-        """Committed against delivered by supplier or buyer, each group by measure."""
-        if dimension not in (Dimension.SUPPLIER, Dimension.BUYER):
-            raise ValueError(f"contracts summed are grouped by supplier or buyer, not {dimension}")
+        """Committed against delivered by supplier, buyer or place, each group by measure."""
+        if dimension not in BY_CONTRACTS_SUMMED:
+            raise ValueError(
+                f"contracts summed are grouped by supplier, buyer or place, not {dimension}"
+            )
         groups: dict[str, dict[tuple[str, str], Tally]] = defaultdict(dict)
         for contract in self.contracts:
-            key = contract.supplier if dimension is Dimension.SUPPLIER else contract.buyer
+            party = contract.supplier if dimension is Dimension.SUPPLIER else contract.buyer
             version = contract.framework_version
-            lines = groups[key]
             for m in self._sums[contract.contract_id].measures:
+                lines = groups[m.place if dimension is Dimension.PLACE else party]
                 rate = (
                     m.rate if m.rate is not None else self._proxy_values.get((version, m.measure))
                 )
@@ -767,3 +763,5 @@ class WholeContracts:
 
 
 _NO_SUMS = ContractSums()
+# The breakdowns that whole contracts summed answer.
+BY_CONTRACTS_SUMMED = frozenset({Dimension.SUPPLIER, Dimension.BUYER, Dimension.PLACE})
