@@ -742,24 +742,49 @@ class WholeContracts:
             raise ValueError(
                 f"contracts summed are grouped by supplier, buyer or place, not {dimension}"
             )
-        groups: dict[str, dict[tuple[str, str], Tally]] = defaultdict(dict)
+        groups: dict[str, dict[tuple[str, str], _Line]] = defaultdict(dict)
         for contract in self.contracts:
             party = contract.supplier if dimension is Dimension.SUPPLIER else contract.buyer
             version = contract.framework_version
             for m in self._sums[contract.contract_id].measures:
                 lines = groups[m.place if dimension is Dimension.PLACE else party]
+                found = lines.get((m.measure, m.unit))
+                if found is None:
+                    lines[(m.measure, m.unit)] = found = _Line()
                 rate = (
                     m.rate if m.rate is not None else self._proxy_values.get((version, m.measure))
                 )
-                tally = Tally(
-                    m.figures,
-                    Figures() if rate is None else m.figures.times(rate),
-                    m.obligations,
-                    0 if rate is None else m.obligations,
-                )
-                line = (m.measure, m.unit)
-                lines[line] = tally if line not in lines else lines[line] + tally
-        return grouped(dimension, groups)
+                found.add(m, rate)
+        return grouped(
+            dimension,
+            {
+                key: {line: sums.tally() for line, sums in lines.items()}
+                for key, lines in groups.items()
+            },
+        )
+
+
+class _Line:
+    """One measure's line in a group of a breakdown, summed in place from contracts' sums (a
+    national buyer's breakdown adds ten thousand)."""
+
+    __slots__ = ("gbp", "obligations", "units", "valued")
+
+    def __init__(self) -> None:
+        self.units = _Sum()
+        self.gbp = _Sum()
+        self.obligations = self.valued = 0
+
+    def add(self, sums: MeasureSums, rate: Decimal | None) -> None:
+        """Add a contract's obligations of the measure, valued at ``rate`` when one is given."""
+        self.units.add(sums.figures)
+        self.obligations += sums.obligations
+        if rate is not None:
+            self.gbp.add(sums.figures, rate)
+            self.valued += sums.obligations
+
+    def tally(self) -> Tally:
+        return Tally(self.units.figures(), self.gbp.figures(), self.obligations, self.valued)
 
 
 _NO_SUMS = ContractSums()
