@@ -119,13 +119,14 @@ def test_stretches_run_end_to_end_one_after_each_due_day_whose_target_is_not_yet
 def test_a_stretch_comes_back_from_its_row_as_it_was_and_valued_as_it_would_be() -> None:
     rates = {"NT1": D("1000.5"), "NT10": D("0.0001")}
     for stretch in kept():
-        row = stretch.row("c1", rates)
+        row = stretch.row("c1", rates, fingerprint(rates))
         sums = [row[name] for name in SUMS_COLUMNS]
         assert from_row(sums, measures=row["measures"]) == stretch.sums
         assert (row["starts_on"], row["ends_before"]) == (stretch.starts_on, stretch.ends_before)
         valued = from_row(sums, [row[name] for name in GBP_COLUMNS]).gbp
         assert valued == stretch.sums.valued(rates.get)
-        assert row["valued_with"] == fingerprint(rates) != fingerprint({**rates, "NT14": D(1)})
+        assert fingerprint(rates) != fingerprint({**rates, "NT14": D(1)})
+        assert fingerprint(rates) != fingerprint({**rates, "NT1": D("1000.51")})
 
 
 def test_gbp_is_valued_at_a_pinned_rate_else_the_frameworks_and_counts_what_is_valued() -> None:

@@ -332,8 +332,11 @@ async def _sum_contracts(conn: AsyncConnection, found: Mapping[str, _Counted]) -
         ).where(proxy_values.c.framework_version.in_(versions))
     ):
         rates[version][measure] = rate
+    valued_with = {version: contract_sums_rules.fingerprint(rates[version]) for version in versions}
     rows = [
-        stretch.row(contract_id, rates[contract.framework_version])
+        stretch.row(
+            contract_id, rates[contract.framework_version], valued_with[contract.framework_version]
+        )
         for contract_id, contract in found.items()
         if contract.parties
         for stretch in contract_sums_rules.stretches(

@@ -42,9 +42,11 @@ class Stretch:
     ends_before: date
     sums: ContractSums
 
-    def row(self, contract_id: str, rates: Mapping[str, Decimal]) -> dict[str, Any]:
+    def row(
+        self, contract_id: str, rates: Mapping[str, Decimal], valued_with: str
+    ) -> dict[str, Any]:
         """As a row of the contract's sums, valued in GBP with ``rates`` (its framework
-        version's proxy values, by measure)."""
+        version's proxy values, by measure), whose :func:`fingerprint` is ``valued_with``."""
         sums = self.sums
         capped = sums.capped_ratios
         gbp = sums.valued(rates.get)
@@ -56,7 +58,7 @@ class Stretch:
             "assessed": sums.assessed,
             "on_track": sums.on_track,
             "capped_ratios": f"{capped.numerator}/{capped.denominator}",
-            "valued_with": fingerprint(rates),
+            "valued_with": valued_with,
             "valued": gbp.valued,
             "gbp_committed": str(gbp.gbp.committed),
             "gbp_due": str(gbp.gbp.due),
