@@ -202,74 +202,15 @@ class ReadModels:
         since the table came, or arrived between the two reads) is summed here from its
         obligations' totals, by the same rules."""
         scope = party_to(organisation)
-        s = contract_sums.c
         async with self.database.reader.connect() as conn:
             found = [
                 _contract(r)
                 for r in (await conn.execute(select(*_CONTRACT_COLUMNS).where(scope))).all()
             ]
             proxies = await _proxy_values(conn, sorted({c.framework_version for c in found}))
-            rates: dict[str, dict[str, Decimal]] = defaultdict(dict)
-            for (version, measure), rate in proxies.items():
-                rates[version][measure] = rate
-            valued_with = {
-                version: fingerprint(rates[version])
-                for version in {c.framework_version for c in found}
-            }
-            covering = and_(s.starts_on <= as_of, s.ends_before > as_of)
-            joined = contract_sums.join(contracts, contracts.c.contract_id == s.contract_id)
-            stretches = select(
-                s.contract_id,
-                contracts.c.framework_version,
-                s.valued_with,
-                *(s[name] for name in SUMS_COLUMNS),
-                *(s[name] for name in GBP_COLUMNS),
-            ).select_from(joined)
-            if by_measure:
-                stretches = stretches.add_columns(s.measures)
-            sums: dict[str, ContractSums] = {}
-            to_value: list[str] = []
-            width = len(SUMS_COLUMNS)
-            for r in await conn.execute(stretches.where(scope, covering)):
-                contract_id, valued = r[0], r[2] == valued_with[r[1]]
-                row = r[3:]
-                sums[contract_id] = from_row(
-                    row[:width],
-                    row[width : width + len(GBP_COLUMNS)] if valued else None,
-                    row[-1] if by_measure else (),
-                )
-                if not (valued or by_measure):
-                    to_value.append(contract_id)
-            if to_value:
-                # Valued with proxy values since loaded again: valued from their measures.
-                again = set(to_value)
-                for r in await conn.execute(
-                    select(s.contract_id, *(s[name] for name in SUMS_COLUMNS), s.measures)
-                    .select_from(joined)
-                    .where(scope, covering)
-                ):
-                    if r[0] in again:
-                        sums[r[0]] = from_row(r[1 : 1 + width], None, r[-1])
-            if any(c.contract_id not in sums for c in found):
-                not_summed = ~exists().where(s.contract_id == contracts.c.contract_id, covering)
-                found_obligations, totals = await _obligation_totals(
-                    conn, and_(scope, not_summed), as_of
-                )
-                by_contract: dict[str, list[ObligationFacts]] = defaultdict(list)
-                for ob in found_obligations:
-                    by_contract[ob.contract_id].append(ob)
-                for c in found:
-                    if c.contract_id not in sums:
-                        sums[c.contract_id] = ContractSums.of(
-                            (
-                                ob.measure,
-                                ob.unit,
-                                ob.proxy_gbp_per_unit,
-                                place_of(ob.place, c.places),
-                                totals[(ob.contract_id, ob.obligation_id)],
-                            )
-                            for ob in by_contract.get(c.contract_id, [])
-                        )
+            sums = await _stretches(conn, scope, as_of, proxies, by_measure)
+            if missing := [c for c in found if c.contract_id not in sums]:
+                sums.update(await _summed_as_read(conn, scope, as_of, missing))
         return WholeContracts(found, sums, proxies)
 
     async def breakdown_from_cells(
@@ -714,6 +655,92 @@ async def _obligation_totals(
             awaiting_review=awaiting_review or ZERO,
         )
     return found, totals
+
+
+def _covering(as_of: date) -> ColumnElement[bool]:
+    """The stretch of a contract's sums that ``as_of`` falls in."""
+    return and_(contract_sums.c.starts_on <= as_of, contract_sums.c.ends_before > as_of)
+
+
+async def _stretches(
+    conn: AsyncConnection,
+    scope: ColumnElement[bool],
+    as_of: date,
+    proxies: Mapping[tuple[str, str], Decimal],
+    by_measure: bool,
+) -> dict[str, ContractSums]:
+    """Each contract's sums in the stretch ``as_of`` falls in, by contract: with the GBP they
+    were valued at when the proxy values they were valued with are ``proxies``, else (or when
+    ``by_measure``) with their measures."""
+    s = contract_sums.c
+    rates: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    for (version, measure), rate in proxies.items():
+        rates[version][measure] = rate
+    valued_with = {version: fingerprint(measures) for version, measures in rates.items()}
+    no_rates = fingerprint({})
+    joined = contract_sums.join(contracts, contracts.c.contract_id == s.contract_id)
+    sums: dict[str, ContractSums] = {}
+    stale: set[str] = set()
+    width = len(SUMS_COLUMNS)
+    query = select(
+        s.contract_id,
+        contracts.c.framework_version,
+        s.valued_with,
+        *(s[name] for name in SUMS_COLUMNS),
+        *(s[name] for name in GBP_COLUMNS),
+    )
+    if by_measure:
+        query = query.add_columns(s.measures)
+    for r in await conn.execute(query.select_from(joined).where(scope, _covering(as_of))):
+        contract_id, version, valued = r[0], r[1], r[2]
+        current = valued == valued_with.get(version, no_rates)
+        sums[contract_id] = from_row(
+            r[3 : 3 + width],
+            r[3 + width : 3 + width + len(GBP_COLUMNS)] if current else None,
+            r[-1] if by_measure else (),
+        )
+        if not (current or by_measure):
+            stale.add(contract_id)
+    if stale:
+        # Valued with proxy values loaded again since: valued from their measures.
+        for r in await conn.execute(
+            select(s.contract_id, *(s[name] for name in SUMS_COLUMNS), s.measures)
+            .select_from(joined)
+            .where(scope, _covering(as_of))
+        ):
+            if r[0] in stale:
+                sums[r[0]] = from_row(r[1 : 1 + width], None, r[-1])
+    return sums
+
+
+async def _summed_as_read(
+    conn: AsyncConnection,
+    scope: ColumnElement[bool],
+    as_of: date,
+    missing: Sequence[ContractFacts],
+) -> dict[str, ContractSums]:
+    """The contracts in scope without a stretch for ``as_of`` (``missing``), summed from their
+    obligations' totals."""
+    not_summed = ~exists().where(
+        contract_sums.c.contract_id == contracts.c.contract_id, _covering(as_of)
+    )
+    obligations_found, totals = await _obligation_totals(conn, and_(scope, not_summed), as_of)
+    by_contract: dict[str, list[ObligationFacts]] = defaultdict(list)
+    for ob in obligations_found:
+        by_contract[ob.contract_id].append(ob)
+    return {
+        c.contract_id: ContractSums.of(
+            (
+                ob.measure,
+                ob.unit,
+                ob.proxy_gbp_per_unit,
+                place_of(ob.place, c.places),
+                totals[(ob.contract_id, ob.obligation_id)],
+            )
+            for ob in by_contract.get(c.contract_id, [])
+        )
+        for c in missing
+    }
 
 
 def _in_periods(rows: Table, periods: Collection[str] | None) -> list[ColumnElement[bool]]:
