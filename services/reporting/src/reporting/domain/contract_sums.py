@@ -1,17 +1,22 @@
 """Each contract's obligations summed for the reports over whole contracts, kept as the log is
 applied.
 
-The portfolio, the league table, a supplier's standing and the breakdowns by supplier and by
-buyer need each contract's obligations summed over every quarter
-(:class:`~reporting.domain.portfolio.ContractSums`). Summing a national buyer's ten thousand
-obligations on every request took most of a quarter of a second; so each contract is summed
-when its targets, returns or reviews change, as its cells are (:mod:`reporting.domain.cells`).
+The portfolio, the league table, a supplier's standing and the breakdowns by supplier, buyer
+and place need each contract's obligations summed over every quarter
+(:class:`~reporting.domain.portfolio.ContractSums`). Reading and summing a national buyer's
+ten thousand obligations on every request made /portfolio take a third of a second; so each
+contract is summed when its targets, returns or reviews change, as its cells are
+(:mod:`reporting.domain.cells`).
 
 What is due to date depends on the report's day, but only through which of the contract's
 due days have passed: between two of them, the sums stay the same. A contract is therefore
 summed once for each *stretch* of days, from the day after one of its due days up to the next
-one, and a report takes the stretch its day falls in. A contract has as many stretches as
-quarters, plus one before its first quarter is due.
+one, and a report takes the stretch its day falls in: at most one stretch per quarter, plus
+one before the first is due.
+
+Each stretch is also kept valued in GBP, with the proxy values its framework version has when
+it is written (:func:`fingerprint` names them): a report that reads other proxy values (a
+table loaded again since) values the stretch's measures itself.
 """
 
 from __future__ import annotations
@@ -142,8 +147,8 @@ def stretches(
     """A contract's sums in each stretch between its due days, by the portfolio's rules
     (:mod:`reporting.domain.portfolio`): ``places`` are where each obligation is delivered (by
     the rules), ``targets`` (obligation, quarter, target) and ``lines`` (obligation, quarter,
-    quantity); those of obligations not in
-    ``obligations`` (not known from the contract yet) are not reported on.
+    quantity); those of obligations not in ``obligations`` (not known from the contract yet)
+    are not reported on.
 
     A target is due to date from the day after its quarter's return is due, or at once when
     that return was accepted; delivered counts the lines of accepted returns, awaiting review
