@@ -342,7 +342,7 @@ async def _sum_contracts(conn: AsyncConnection, found: Mapping[str, _Counted]) -
         for stretch in contract_sums_rules.stretches(
             contract.return_due_days,
             obligations=contract.known,
-            places={o: place_of(p, contract.places) for o, p in contract.place.items()},
+            places=contract.where,
             targets=contract.targets,
             lines=contract.lines,
             accepted_periods=contract.accepted,
@@ -362,7 +362,8 @@ class _Counted:
     return_due_days: int = DEFAULT_RETURN_DAYS
     places: list[str] = field(default_factory=list)  # the contract's
     known: list[ObligationCells] = field(default_factory=list)
-    place: dict[str, str | None] = field(default_factory=dict)  # each known obligation's own
+    # where each known obligation is delivered, by the portfolio's rule
+    where: dict[str, str] = field(default_factory=dict)
     # each obligation's lines of accepted returns, and of returns awaiting review
     delivered: dict[str, list[Decimal]] = field(default_factory=dict)
     targets: list[tuple[str, str, Decimal]] = field(default_factory=list)
@@ -432,7 +433,7 @@ async def _read_contracts(conn: AsyncConnection, found: Mapping[str, _Counted]) 
             contract.known.append(
                 ObligationCells(o.obligation_id, o.measure, o.unit or "", o.proxy_gbp_per_unit)
             )
-            contract.place[o.obligation_id] = o.place
+            contract.where[o.obligation_id] = place_of(o.place, contract.places)
     for contract_id, period, accepted, obligation_id, quantity in (
         await conn.execute(
             select(

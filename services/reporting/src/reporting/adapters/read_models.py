@@ -65,7 +65,6 @@ from reporting.domain.portfolio import (
     Portfolio,
     Tally,
     WholeContracts,
-    place_of,
 )
 from reporting.domain.progress import (
     Alert,
@@ -729,15 +728,10 @@ async def _summed_as_read(
     for ob in obligations_found:
         by_contract[ob.contract_id].append(ob)
     return {
-        c.contract_id: ContractSums.of(
-            (
-                ob.measure,
-                ob.unit,
-                ob.proxy_gbp_per_unit,
-                place_of(ob.place, c.places),
-                totals[(ob.contract_id, ob.obligation_id)],
-            )
-            for ob in by_contract.get(c.contract_id, [])
+        c.contract_id: ContractSums.of_facts(
+            c,
+            by_contract.get(c.contract_id, []),
+            lambda ob: totals[(ob.contract_id, ob.obligation_id)],
         )
         for c in missing
     }

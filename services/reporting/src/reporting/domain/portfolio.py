@@ -408,15 +408,8 @@ class Portfolio:
         return WholeContracts(
             self.contracts,
             {
-                c.contract_id: ContractSums.of(
-                    (
-                        ob.measure,
-                        ob.unit,
-                        ob.proxy_gbp_per_unit,
-                        self.place_of(ob),
-                        self.figures(ob),
-                    )
-                    for ob in self.obligations_of(c.contract_id)
+                c.contract_id: ContractSums.of_facts(
+                    c, self.obligations_of(c.contract_id), self.figures
                 )
                 for c in self.contracts
             },
@@ -587,6 +580,25 @@ class ContractSums:
                     by_measure.items(), key=_measure_order
                 )
             ),
+        )
+
+    @classmethod
+    def of_facts(
+        cls,
+        contract: ContractFacts,
+        obligations: Iterable[ObligationFacts],
+        figures: Callable[[ObligationFacts], Figures],
+    ) -> ContractSums:
+        """Sum a contract's ``obligations``, each with its ``figures``."""
+        return cls.of(
+            (
+                ob.measure,
+                ob.unit,
+                ob.proxy_gbp_per_unit,
+                place_of(ob.place, contract.places),
+                figures(ob),
+            )
+            for ob in obligations
         )
 
     def valued(self, rate_of: Callable[[str], Decimal | None]) -> Tally:
