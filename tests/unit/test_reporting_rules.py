@@ -18,6 +18,8 @@ from reporting.domain.portfolio import (
     ObligationFacts,
     Portfolio,
     exact_ratio,
+    ratio,
+    rounded,
 )
 from reporting.domain.progress import Alert, AlertStatus
 from reporting.domain.returns import Lateness, ReturnIn, SchedulePeriod, late_and_overdue
@@ -175,6 +177,27 @@ def test_a_ratio_is_exact_and_none_while_nothing_is_due(
     delivered: str, due: str, expected: Fraction | None
 ) -> None:
     assert exact_ratio(D(delivered), D(due)) == expected
+
+
+@pytest.mark.parametrize(
+    ("delivered", "due", "shown"),
+    [
+        ("0.12345", "1", "0.1235"),  # half way rounds up
+        ("0.123449999", "1", "0.1234"),
+        ("1", "3", "0.3333"),
+        ("2", "3", "0.6667"),
+        ("0.949995", "1", "0.9500"),
+        ("1E+3", "7.25", "137.9310"),
+        ("12345678901234567890.123", "0.0007", "17636684144620811271604.2857"),
+        ("5", "0", None),
+    ],
+)
+def test_a_ratio_shown_is_the_exact_ratio_to_four_places_half_up(
+    delivered: str, due: str, shown: str | None
+) -> None:
+    assert ratio(D(delivered), D(due)) == (None if shown is None else D(shown))
+    exact = exact_ratio(D(delivered), D(due))
+    assert rounded(exact) == ratio(D(delivered), D(due))
 
 
 def test_the_league_table_ranks_by_capped_mean_ratio_ties_share_a_rank() -> None:

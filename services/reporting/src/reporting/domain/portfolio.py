@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -67,12 +66,23 @@ def rounded(value: Fraction | None) -> Decimal | None:
     """
     if value is None:
         return None
-    return Decimal(math.floor(value * 10_000 + Fraction(1, 2))).scaleb(-4)
+    return _four_places(value.numerator, value.denominator)
 
 
 def ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
     """numerator / denominator to four places (half up); None when nothing is due."""
-    return rounded(exact_ratio(numerator, denominator))
+    if denominator <= 0:
+        return None
+    # In integers throughout: a breakdown shows one ratio per line, thousands for a national
+    # buyer, and going through a Fraction took four times as long.
+    top, top_scale = numerator.as_integer_ratio()
+    bottom, bottom_scale = denominator.as_integer_ratio()
+    return _four_places(top * bottom_scale, top_scale * bottom)
+
+
+def _four_places(top: int, bottom: int) -> Decimal:
+    """top / bottom (bottom > 0) to four places, half up: floor(top / bottom * 10^4 + 1/2)."""
+    return Decimal((20_000 * top + bottom) // (2 * bottom)).scaleb(-4)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -188,7 +198,7 @@ class Figures:
     @property
     def ratio(self) -> Decimal | None:
         """Delivered over due to date, to four places; None while nothing is due."""
-        return rounded(exact_ratio(self.delivered, self.due))
+        return ratio(self.delivered, self.due)
 
 
 @dataclass(frozen=True, slots=True)
