@@ -12,10 +12,8 @@ replay already applied is a duplicate and changes nothing.
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -24,6 +22,7 @@ from nats.js import JetStreamContext
 from nats.js.api import DeliverPolicy
 from sqlalchemy import Table, delete
 
+from svledger.collector import collecting_less_often
 from svledger.consumers import Consumer, Outcome, apply_batch
 from svledger.database import run_again_if_deadlocked
 from svledger.envelope import EventEnvelope
@@ -158,7 +157,7 @@ async def rebuild(
     await reset(store, consumers, tables)
     deferred = Replay()
     seen = applied = 0
-    with _collecting_less_often():
+    with collecting_less_often(_ALLOCATIONS_BETWEEN_COLLECTIONS):
         for consumer in consumers:
             s, a = await replay(store, js, consumer, progress=progress, deferred=deferred)
             seen, applied = seen + s, applied + a
@@ -173,14 +172,3 @@ async def rebuild(
 # frees; at the default, the collector's passes were about a tenth of a rebuild's CPU. Its
 # peak memory is about 10 MB more for it.
 _ALLOCATIONS_BETWEEN_COLLECTIONS = 100_000
-
-
-@contextmanager
-def _collecting_less_often() -> Iterator[None]:
-    """Run the cyclic garbage collector less often for the duration; then as before."""
-    before = gc.get_threshold()
-    gc.set_threshold(_ALLOCATIONS_BETWEEN_COLLECTIONS, *before[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
