@@ -106,4 +106,4 @@ async def read_alerts(
     """Alerts on contracts your organisation let or delivers (and on its pledge), oldest first:
     ``limit`` of them after ``offset`` as JSON, every one as a CSV or XLSX file."""
     report = await alerts_report(service, party, status, page if export is Export.JSON else None)
-    return respond(export, report, AlertsOut.of, tables.alerts)
+    return await respond(export, report, AlertsOut.of, tables.alerts)

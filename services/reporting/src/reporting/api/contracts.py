@@ -84,7 +84,7 @@ async def read_kpi_rating(
 ) -> KpiRatingReportOut | Response:
     """Each KPI and the contract rated over its last twelve months, by the configured rule."""
     report = await kpi_rating(service, party, contract_id)
-    return respond(export, report, partial(rating_out, service.kpi_rule), tables.kpi_rating)
+    return await respond(export, report, partial(rating_out, service.kpi_rule), tables.kpi_rating)
 
 
 @router.get(
@@ -99,7 +99,7 @@ async def read_performance_notice(
     """Authority, procurement and contract identifiers, supplier, KPIs, rating, period assessed."""
     report = await kpi_rating(service, party, contract_id)
     notice = partial(notice_out, service.settings.ocds_prefix)
-    return respond(export, report, notice, tables.kpi_rating)
+    return await respond(export, report, notice, tables.kpi_rating)
 
 
 @router.get(

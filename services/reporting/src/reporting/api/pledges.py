@@ -27,4 +27,4 @@ async def read_pledge_progress(
 ) -> PledgeProgressOut | Response:
     """Each year and measure: target, actual from accepted returns and confirmed deliveries."""
     report = await pledge_progress(service, member)
-    return respond(export, report, PledgeProgressOut.of, tables.pledge)
+    return await respond(export, report, PledgeProgressOut.of, tables.pledge)

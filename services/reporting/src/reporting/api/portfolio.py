@@ -49,7 +49,7 @@ async def read_portfolio(
 ) -> PortfolioOut | Response:
     """Each contract your organisation let or supplies: delivery ratio, GBP value, alerts."""
     report = await portfolio_report(service, party)
-    return respond(export, report, PortfolioOut.of, tables.portfolio)
+    return await respond(export, report, PortfolioOut.of, tables.portfolio)
 
 
 @router.get(
@@ -65,7 +65,7 @@ async def read_breakdown(
 ) -> BreakdownOut | Response:
     """Units per measure in each group, and GBP proxy value where proxy values are loaded."""
     report = await breakdown_report(service, party, dimension)
-    return respond(export, report, BreakdownOut.of, tables.breakdown)
+    return await respond(export, report, BreakdownOut.of, tables.breakdown)
 
 
 @router.get(
@@ -79,7 +79,7 @@ async def read_league_table(
 ) -> LeagueTableOut | Response:
     """The suppliers of your contracts, best delivery first; a supplier sees only itself."""
     report = await league_table(service, party)
-    return respond(export, report, LeagueTableOut.of, tables.league_table)
+    return await respond(export, report, LeagueTableOut.of, tables.league_table)
 
 
 def ratings_out(rule: KpiRule, report: Reported[list[ContractRating]]) -> KpiRatingsOut:
@@ -104,7 +104,7 @@ async def read_kpi_ratings(
 ) -> KpiRatingsOut | Response:
     """Each contract's KPIs rated over its last twelve months, target- and value-based."""
     report = await kpi_ratings(service, party)
-    return respond(export, report, partial(ratings_out, service.kpi_rule), tables.kpi_ratings)
+    return await respond(export, report, partial(ratings_out, service.kpi_rule), tables.kpi_ratings)
 
 
 @router.get(
@@ -129,4 +129,4 @@ async def read_supplier_standing(
 ) -> SupplierStandingOut | Response:
     """Your own standing as a supplier, or that of a supplier to your organisation; else 404."""
     report = await supplier_standing(service, party, supplier)
-    return respond(export, report, SupplierStandingOut.of, tables.supplier_standing)
+    return await respond(export, report, SupplierStandingOut.of, tables.supplier_standing)

@@ -132,4 +132,4 @@ async def read_contract_progress(
 ) -> ContractProgressOut | Response:
     """Committed against delivered on each obligation of your contract, with its open alerts."""
     report = await progress_report(service, party, contract_id)
-    return respond(export, report, ContractProgressOut.of, tables.progress)
+    return await respond(export, report, ContractProgressOut.of, tables.progress)

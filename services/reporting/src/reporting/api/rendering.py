@@ -11,6 +11,7 @@ import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
+import anyio
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
@@ -34,18 +35,31 @@ EXPORTS: dict[int | str, dict[str, Any]] = {
     }
 }
 OCDS_MEDIA_TYPE = "application/json"
+# Files written at once; the rest wait their turn. Each holds its whole file in memory, and a
+# national buyer's alert list as XLSX is tens of megabytes while it is written.
+_WRITERS = anyio.CapacityLimiter(2)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def respond(
+async def respond(
     export: Export,
     report: Reported[T],
     as_json: Callable[[Reported[T]], M],
     as_table: Callable[[Reported[T]], Tabular],
 ) -> M | Response:
-    """The report in the form asked for."""
+    """The report in the form asked for.
+
+    A file is written in a worker thread, a few at a time: a national buyer's alert list
+    takes seconds to write as XLSX, and written on the event loop it held up every other
+    request (and the consumers) until it was done."""
     if export is Export.JSON:
         return as_json(report)
+    return await anyio.to_thread.run_sync(_file, export, report, as_table, limiter=_WRITERS)
+
+
+def _file(
+    export: Export, report: Reported[T], as_table: Callable[[Reported[T]], Tabular]
+) -> Response:
     table = as_table(report)
     headers = {
         "Content-Disposition": f'attachment; filename="{file_name(table.name)}.{export.value}"',

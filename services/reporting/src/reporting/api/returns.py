@@ -31,7 +31,7 @@ async def read_late_returns(
 ) -> LateReturnsOut | Response:
     """Quarters overdue without a return (most overdue first), then returns that came in late."""
     report = await late_returns_report(service, party)
-    return respond(export, report, LateReturnsOut.of, tables.late_returns)
+    return await respond(export, report, LateReturnsOut.of, tables.late_returns)
 
 
 @router.get(
@@ -61,4 +61,4 @@ async def read_stories(
         accepted_only=accepted_only,
         page=page if export is Export.JSON else None,
     )
-    return respond(export, report, StoriesOut.of, tables.stories)
+    return await respond(export, report, StoriesOut.of, tables.stories)
