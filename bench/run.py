@@ -612,6 +612,38 @@ async def time_reports(
     return results
 
 
+# While a buyer downloads its whole alert list as XLSX (seconds for a national buyer), how
+# long another report takes: the service must go on answering.
+BESIDE_EXPORT = ("/alerts?format=xlsx", "/portfolio/league-table")
+
+
+async def time_beside_an_export(system: System, buyer: str) -> dict[str, Any]:
+    """The export's time, and the latencies of the other report asked for again and again
+    (one at a time) until the export is done."""
+    export, other = BESIDE_EXPORT
+    async with system.client("reporting", system.token(buyer, "buyer"), timeout_s=120) as client:
+        await client.get(other)  # warm
+        t0 = time.perf_counter()
+        download = asyncio.create_task(client.get(export))
+        latencies: list[float] = []
+        while not download.done():
+            t = time.perf_counter()
+            await client.get(other)
+            latencies.append(time.perf_counter() - t)
+        exported = time.perf_counter() - t0
+        status = (await download).status_code
+    summary = latency_summary(latencies)
+    return {
+        "export": export,
+        "export_ms": round(exported * 1000, 1),
+        "export_status": status,
+        "other": other,
+        "other_requests": len(latencies),
+        "other_p50_ms": summary["p50_ms"],
+        "other_max_ms": summary["max_ms"],
+    }
+
+
 async def reports(
     system: System, scales: list[float], requests: int, return_periods: int, seed: int
 ) -> dict[str, Any]:
@@ -705,6 +737,7 @@ async def reports(
         entry["endpoints"].update(
             await time_reports(system, INBOX, buyers[0], requests, service="measurement")
         )
+        entry["beside_an_export"] = await time_beside_an_export(system, buyers[0])
         entry["load_average"] = load_average()
         out["scales"].append(entry)
     return out
@@ -1191,6 +1224,15 @@ def table(results: dict[str, Any]) -> str:
                 (
                     f"  {entry['scale']} {name} p50/p95 ms",
                     f"{r['p50_ms']}/{r['p95_ms']} (n={r['requests']})",
+                )
+            )
+        if "beside_an_export" in entry:
+            b = entry["beside_an_export"]
+            rows.append(
+                (
+                    f"  {entry['scale']} {b['other']} while {b['export']} p50/max ms",
+                    f"{b['other_p50_ms']}/{b['other_max_ms']} (n={b['other_requests']}, "
+                    f"export {b['export_ms']} ms)",
                 )
             )
     for service, mb in results.get("peak_rss_mb", {}).items():
