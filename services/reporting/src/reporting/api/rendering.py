@@ -7,6 +7,7 @@ exact numbers.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
@@ -85,5 +86,9 @@ def ocds_response(package: Package) -> StreamingResponse:
     async def pieces() -> AsyncIterator[bytes]:
         for piece in package.pieces():
             yield piece.encode()
+            # Sending a piece returns at once while the socket takes it, so without a turn
+            # here the whole package (seconds for a national buyer) was made before any other
+            # request was answered.
+            await asyncio.sleep(0)
 
     return StreamingResponse(pieces(), media_type=OCDS_MEDIA_TYPE)
