@@ -50,7 +50,7 @@ async def respond(
 ) -> M | Response:
     """The report in the form asked for.
 
-    A file is written in a worker thread, a few at a time: a national buyer's alert list
+    A file is written in a worker thread, two at a time: a national buyer's alert list
     takes seconds to write as XLSX, and written on the event loop it held up every other
     request (and the consumers) until it was done."""
     if export is Export.JSON:

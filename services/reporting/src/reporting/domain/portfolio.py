@@ -52,11 +52,16 @@ def exact_ratio(numerator: Decimal, denominator: Decimal) -> Fraction | None:
 
 def _fraction(numerator: Decimal, denominator: Decimal) -> Fraction:
     """numerator / denominator (> 0) exactly."""
-    # From each figure's integer ratio: a report works out one per obligation, and making a
-    # Fraction of each Decimal, then dividing, took two and a half times as long.
+    return Fraction(*_in_integers(numerator, denominator))
+
+
+def _in_integers(numerator: Decimal, denominator: Decimal) -> tuple[int, int]:
+    """numerator / denominator as a ratio of two integers, from each figure's integer ratio: a
+    report works out one per obligation, and making a Fraction of each Decimal, then
+    dividing, took two and a half times as long."""
     top, top_scale = numerator.as_integer_ratio()
     bottom, bottom_scale = denominator.as_integer_ratio()
-    return Fraction(top * bottom_scale, top_scale * bottom)
+    return top * bottom_scale, top_scale * bottom
 
 
 def rounded(value: Fraction | None) -> Decimal | None:
@@ -75,9 +80,7 @@ def ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
         return None
     # In integers throughout: a breakdown shows one ratio per line, thousands for a national
     # buyer, and going through a Fraction took four times as long.
-    top, top_scale = numerator.as_integer_ratio()
-    bottom, bottom_scale = denominator.as_integer_ratio()
-    return _four_places(top * bottom_scale, top_scale * bottom)
+    return _four_places(*_in_integers(numerator, denominator))
 
 
 def _four_places(top: int, bottom: int) -> Decimal:
