@@ -61,7 +61,14 @@ async def url_at(backend: str, tmp_path: Path) -> AsyncIterator[UrlAt]:
             await drop_postgres_database(admin, url)
 
 
-def overdue_return_raised(alert_id: str) -> EventEnvelope:
+def overdue_return_raised(
+    alert_id: str,
+    *,
+    buyer: str = "council",
+    supplier: str = "builder",
+    raised_on: str = "2026-07-31",
+) -> EventEnvelope:
+    """Measurement's alert on a quarter without a return."""
     return EventEnvelope(
         event_id=uuid.uuid4(),
         stream_id=f"alert-{alert_id}",
@@ -76,10 +83,10 @@ def overdue_return_raised(alert_id: str) -> EventEnvelope:
             "period": "2026-27-Q1",
             "kind": "overdue_return",
             "severity": "medium",
-            "buyer": "council",
-            "supplier": "builder",
+            "buyer": buyer,
+            "supplier": supplier,
             "ratio": None,
-            "raised_on": "2026-07-31",
+            "raised_on": raised_on,
             "level": 1,
             "escalated_to": "contract_manager",
             "detail": "the return for 2026-27-Q1 was due on 2026-07-30",

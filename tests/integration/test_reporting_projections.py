@@ -6,6 +6,8 @@ JetStream), figures come out through the HTTP API as a contract manager or suppl
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -18,6 +20,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from fastapi import FastAPI
+from openpyxl import load_workbook
 from reporting.adapters.tables import metadata as read_model_metadata
 from reporting.bootstrap import Reporting
 from reporting.consumers import CONSUMERS
@@ -29,12 +32,13 @@ from sqlalchemy.exc import StatementError
 from svledger.auth import issue_dev_token
 from svledger.bus import connect, subject_for
 from svledger.clock import FixedClock
-from svledger.consumers import Consumer, Outcome, apply_once
+from svledger.consumers import Consumer, Outcome, apply_batch, apply_once
 from svledger.envelope import EventEnvelope, Metadata
 from svledger.schema import consumer_positions
 
 from tests.conftest import DatabaseFactory
 from tests.harness import NatsServer, eventually
+from tests.integration.test_reporting_migrations import overdue_return_raised
 
 BUYER = "org-wirral-council"
 SUPPLIER = "org-mersey-builders"
@@ -574,3 +578,39 @@ async def test_an_overdue_return_alert_shows_with_the_returns_not_the_obligation
         "/alerts", params={"status": "open"}, headers=as_org(service, BUYER, "buyer")
     )
     assert {a["alert_id"] for a in listed.json()["alerts"]} == {contract.alert_id, overdue_id}
+
+
+async def test_an_alert_list_longer_than_one_read_exports_whole_in_order_and_only_its_own(
+    client: httpx.AsyncClient, service: Reporting
+) -> None:
+    # The file is written as the alerts are read, 5,000 at a time: this list takes two reads.
+    def raised(n: int, buyer: str) -> EventEnvelope:
+        return overdue_return_raised(
+            str(uuid.uuid4()),
+            buyer=buyer,
+            supplier=SUPPLIER if buyer == BUYER else "org-someone-else",
+            raised_on=f"2026-07-{1 + n % 28:02d}",
+        )
+
+    ours = [raised(n, BUYER) for n in range(5_003)]
+    theirs = [raised(n, OTHER_BUYER) for n in range(3)]
+    alerts = next(c for c in CONSUMERS if c.name == "reporting-alerts")
+    events = [*ours, *theirs]
+    for start in range(0, len(events), 500):
+        await apply_batch(service.store, alerts, events[start : start + 500], traced=False)
+    oldest_first = [
+        e.data["alert_id"] for e in sorted(ours, key=lambda e: (e.data["raised_on"], e.stream_id))
+    ]
+    headers = as_org(service, BUYER, "buyer")
+
+    as_csv = await client.get("/alerts", params={"format": "csv"}, headers=headers)
+    as_xlsx = await client.get("/alerts", params={"format": "xlsx"}, headers=headers)
+    listed = await client.get("/alerts", params={"limit": 1}, headers=headers)
+
+    assert as_csv.status_code == 200, as_csv.text
+    rows = list(csv.DictReader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
+    assert [r["Alert id"] for r in rows] == oldest_first
+    assert listed.json()["total"] == len(rows)
+    assert as_xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(as_xlsx.content), read_only=True).worksheets[0]
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == oldest_first

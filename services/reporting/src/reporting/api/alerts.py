@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Annotated
 
@@ -13,9 +14,9 @@ from svledger.web import PageDep
 
 from reporting.api import tables
 from reporting.api.dependencies import Export, ExportDep, PartyDep, ServiceDep
-from reporting.api.rendering import EXPORTS, respond
+from reporting.api.rendering import EXPORTS, as_it_is_read, write_file
 from reporting.api.schemas import FreshnessOut
-from reporting.application.reports import Reported, alerts_report
+from reporting.application.reports import Reported, alerts_report, every_alert
 from reporting.domain.progress import Alert, AlertList, AlertStatus
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
@@ -105,5 +106,10 @@ async def read_alerts(
 ) -> AlertsOut | Response:
     """Alerts on contracts your organisation let or delivers (and on its pledge), oldest first:
     ``limit`` of them after ``offset`` as JSON, every one as a CSV or XLSX file."""
-    report = await alerts_report(service, party, status, page if export is Export.JSON else None)
-    return await respond(export, report, AlertsOut.of, tables.alerts)
+    if export is Export.JSON:
+        return AlertsOut.of(await alerts_report(service, party, status, page))
+    async with every_alert(service, party, status) as report:
+        alerts: Reported[Iterable[Alert]] = Reported(
+            as_it_is_read(report.content), report.freshness, report.as_of
+        )
+        return await write_file(export, alerts, tables.alerts)

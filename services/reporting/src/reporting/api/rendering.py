@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import anyio
@@ -55,7 +55,25 @@ async def respond(
     request (and the consumers) until it was done."""
     if export is Export.JSON:
         return as_json(report)
+    return await write_file(export, report, as_table)
+
+
+async def write_file(
+    export: Export, report: Reported[T], as_table: Callable[[Reported[T]], Tabular]
+) -> Response:
+    """The report as a CSV or XLSX file, written in a worker thread (see :func:`respond`)."""
     return await anyio.to_thread.run_sync(_file, export, report, as_table, limiter=_WRITERS)
+
+
+def as_it_is_read(chunks: AsyncIterator[Sequence[T]]) -> Iterator[T]:
+    """The items of chunks still being read, for a file :func:`write_file` writes: each
+    chunk is read on the event loop when the worker thread's writer comes to it."""
+    while (chunk := anyio.from_thread.run(_next, chunks)) is not None:
+        yield from chunk
+
+
+async def _next(chunks: AsyncIterator[Sequence[T]]) -> Sequence[T] | None:
+    return await anext(chunks, None)
 
 
 def _file(

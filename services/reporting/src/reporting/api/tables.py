@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from reporting.application.reports import (
@@ -13,7 +14,7 @@ from reporting.application.reports import (
 from reporting.domain.kpi import ContractRating
 from reporting.domain.pledge import PledgeProgress
 from reporting.domain.portfolio import ContractSummary, Standing, Tally
-from reporting.domain.progress import AlertList, ContractProgress
+from reporting.domain.progress import Alert, ContractProgress
 from reporting.domain.report import Cell, Column, Tabular, day, figure, flag, integer, text
 from reporting.domain.returns import LateReturn, StoryList
 
@@ -230,8 +231,8 @@ def progress(report: Reported[ContractProgress]) -> Tabular:
     )
 
 
-def alerts(report: Reported[AlertList]) -> Tabular:
-    """One row per alert, with its age."""
+def alerts(report: Reported[Iterable[Alert]]) -> Tabular:
+    """One row per alert, with its age, made as the file is written."""
     today: date = report.as_of
     columns = (
         text("alert_id", "Alert id"),
@@ -254,7 +255,7 @@ def alerts(report: Reported[AlertList]) -> Tabular:
         day("resolved_on", "Resolved"),
         text("resolution", "Resolution"),
     )
-    rows: list[dict[str, Cell]] = [
+    rows = (
         {
             "alert_id": a.alert_id,
             "kind": a.kind,
@@ -276,8 +277,8 @@ def alerts(report: Reported[AlertList]) -> Tabular:
             "resolved_on": a.resolved_on,
             "resolution": a.resolution,
         }
-        for a in report.content.alerts
-    ]
+        for a in report.content
+    )
     return Tabular("alerts", "Alerts", columns, rows, report.freshness)
 
 

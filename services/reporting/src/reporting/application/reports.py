@@ -9,7 +9,8 @@ of each source it reflects.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Generic, TypeVar
@@ -33,7 +34,7 @@ from reporting.domain.portfolio import (
     Standing,
     Tally,
 )
-from reporting.domain.progress import AlertList, AlertStatus, ContractProgress
+from reporting.domain.progress import Alert, AlertList, AlertStatus, ContractProgress
 from reporting.domain.report import Freshness
 from reporting.domain.returns import LateReturn, StoryList, late_and_overdue
 
@@ -157,12 +158,25 @@ async def progress_report(
 
 
 async def alerts_report(
-    service: Reporting, reader: Principal, status: AlertStatus | None, page: Page | None
+    service: Reporting, reader: Principal, status: AlertStatus | None, page: Page
 ) -> Reported[AlertList]:
-    """Alerts on the caller's contracts (and its pledge), oldest first: a page, or all."""
+    """A page of the alerts on the caller's contracts (and its pledge), oldest first."""
     now = service.now()
     found = await service.read_models.alerts_for(reader.organisation, status, page)
     return await _fresh(service, found, now)
+
+
+@asynccontextmanager
+async def every_alert(
+    service: Reporting, reader: Principal, status: AlertStatus | None
+) -> AsyncIterator[Reported[AsyncIterator[list[Alert]]]]:
+    """All the alerts :func:`alerts_report` pages through, read a few thousand at a time as
+    they are used until the block ends (for a file of them). The freshness is read first, so
+    the alerts reflect at least the events it names."""
+    now = service.now()
+    freshness = await service.read_models.freshness(now)
+    async with service.read_models.every_alert(reader.organisation, status) as alerts:
+        yield Reported(alerts, freshness, now.date())
 
 
 async def late_returns_report(service: Reporting, reader: Principal) -> Reported[list[LateReturn]]:

@@ -7,7 +7,7 @@ text when exported) and rows of plain values. Figures are exact decimals, never 
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -92,6 +92,6 @@ class Tabular:
     name: str  # a file name stem, e.g. portfolio-by-measure
     title: str
     columns: Sequence[Column]
-    rows: Sequence[dict[str, Cell]]
+    rows: Iterable[dict[str, Cell]]  # gone through once, as the file is written
     freshness: Freshness
     notes: Sequence[str] = field(default_factory=tuple)
