@@ -37,7 +37,7 @@ from reporting.settings import load_settings
 from sqlalchemy import delete, select
 from svledger.auth import issue_dev_token
 from svledger.clock import FixedClock
-from svledger.consumers import Consumer, Outcome, apply_once
+from svledger.consumers import Consumer, Outcome, apply_batch, apply_once
 from svledger.envelope import EventEnvelope, Metadata
 
 from tests.conftest import DatabaseFactory
@@ -1253,6 +1253,48 @@ async def test_a_portfolio_ocds_package_holds_a_release_per_contract_and_validat
         assert package["uri"] == "http://reporting/portfolio/ocds"
         descriptions = [r["contracts"][0]["description"] for r in package["releases"]]
         assert descriptions == [f"Buyer's reference {ref}" for ref in references]
+
+
+async def test_a_portfolio_larger_than_one_read_publishes_every_contract_once_in_order(
+    client: httpx.AsyncClient, service: Reporting
+) -> None:
+    # The package is read a hundred contracts at a time as it is written: this one takes three.
+    log = Log()
+    numbers = [(n * 37) % 230 for n in range(230)]  # every number once, not in order
+    awarded = {}
+    for n in numbers:
+        contract_id = str(uuid.uuid4())
+        ob = obligation("NT1", str(1 + n % 5))
+        awarded[f"NB-{n:03d}"] = (contract_id, ob["obligation_id"], ob["targets"]["2026-27-Q1"])
+        log.awarded(
+            contract_id, reference=f"NB-{n:03d}", buyer=WIRRAL, supplier=BUILDERS, obligations=[ob]
+        )
+    log.awarded(
+        str(uuid.uuid4()), reference="NB-000", buyer=OTHER_BUYER, supplier=BUILDERS, obligations=[]
+    )
+    contracts = next(c for c in CONSUMERS if c.name == "reporting-contracts")
+    for start in range(0, len(log.events), 100):
+        await apply_batch(service.store, contracts, log.events[start : start + 100], traced=False)
+
+    response = await client.get("/portfolio/ocds", headers=as_org(WIRRAL))
+
+    assert response.status_code == 200
+    package = parse(response.text)
+    assert validate_package(package).errors == []
+    published = [
+        (
+            c["description"].removeprefix("Buyer's reference "),
+            c["id"],
+            [m["id"] for m in c["agreedMetrics"]],
+            c["agreedMetrics"][0]["observations"][0]["measure"],
+        )
+        for r in package["releases"]
+        for c in r["contracts"]
+    ]
+    assert published == [
+        (reference, contract_id, [obligation_id], first_target)
+        for reference, (contract_id, obligation_id, first_target) in sorted(awarded.items())
+    ]
 
 
 async def test_a_terminated_contracts_release_says_so_and_keeps_only_the_targets_left(

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from reporting.adapters.exact_json import dumps, dumps_in_pieces
@@ -19,6 +20,7 @@ from reporting.adapters.ocds_validation import merge_patch, parse, release_schem
 from reporting.domain.portfolio import ContractFacts, LineFacts, ObligationFacts, Portfolio
 
 PUBLISHED = datetime(2027, 1, 15, 12, tzinfo=UTC)
+T = TypeVar("T")
 
 
 def a_package() -> dict[str, Any]:
@@ -55,10 +57,21 @@ def a_package() -> dict[str, Any]:
     )
     built = Package(
         package_head("http://x/y", "council", PUBLISHED),
-        iter([release(portfolio, contract, "ocds-abc123", PUBLISHED)]),
+        made([release(portfolio, contract, "ocds-abc123", PUBLISHED)]),
     )
-    parsed: dict[str, Any] = parse("".join(built.pieces()))
+    parsed: dict[str, Any] = parse("".join(asyncio.run(gathered(built.pieces()))))
     return parsed
+
+
+async def made(items: list[T]) -> AsyncIterator[T]:
+    """``items``, one at a time, as a package's releases come."""
+    for item in items:
+        yield item
+
+
+async def gathered(pieces: AsyncIterator[str]) -> list[str]:
+    """Every piece a package is written in."""
+    return [piece async for piece in pieces]
 
 
 def test_the_metrics_extension_is_merged_into_the_release_schema() -> None:
@@ -107,26 +120,28 @@ def test_every_amount_of_a_long_document_is_exact_and_its_text_stays_text() -> N
         dumps({"amount": Decimal("NaN")})
 
 
-def test_a_document_written_in_pieces_is_the_whole_document_making_its_items_as_it_goes() -> None:
+async def test_a_document_written_in_pieces_is_the_whole_document_making_its_items_as_it_goes() -> (
+    None
+):
     items = [{"amount": Decimal(i) / 4, "on": date(2027, 1, 1)} for i in range(5)]
-    made: list[int] = []
+    taken: list[int] = []
 
-    def making() -> Iterator[dict[str, Any]]:
+    async def making() -> AsyncIterator[dict[str, Any]]:
         for i, item in enumerate(items):
-            made.append(i)
+            taken.append(i)
             yield item
 
     head = {"releases": "stale", "uri": "http://example/p", "total": Decimal("1.5000")}
     pieces = dumps_in_pieces(head, "releases", making())
-    first = [next(pieces), next(pieces)]
-    made_by_the_first_release = list(made)
-    rest = list(pieces)
+    first = [await anext(pieces), await anext(pieces)]
+    taken_by_the_first_release = list(taken)
+    rest = await gathered(pieces)
 
     whole = "".join(first + rest)
     assert whole == dumps({"uri": "http://example/p", "total": Decimal("1.5"), "releases": items})
     assert json.loads(whole, parse_float=Decimal)["releases"][3]["amount"] == Decimal("0.75")
-    assert made_by_the_first_release == [0]
-    assert "".join(dumps_in_pieces({"uri": "u"}, "releases", iter([]))) == (
+    assert taken_by_the_first_release == [0]
+    assert "".join(await gathered(dumps_in_pieces({"uri": "u"}, "releases", made([])))) == (
         '{"uri":"u","releases":[]}'
     )
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -53,13 +53,16 @@ def dumps(value: Any) -> str:
     return re.sub(f'"{token}([0-9]+)"', lambda m: numbers[int(m.group(1))], text)
 
 
-def dumps_in_pieces(document: Mapping[str, Any], key: str, items: Iterable[Any]) -> Iterator[str]:
+async def dumps_in_pieces(
+    document: Mapping[str, Any], key: str, items: AsyncIterable[Any]
+) -> AsyncIterator[str]:
     """:func:`dumps` of ``document`` with ``items`` as the array under ``key`` (its last
-    member), a piece at a time: each item is taken from ``items`` (made then, when that is a
-    generator) only when the writer reaches it, so a document of many large items is never
-    whole in memory."""
+    member), a piece at a time: each item is taken from ``items`` (made, or read, then) only
+    when the writer reaches it, so a document of many large items is never whole in memory."""
     head = dumps({**{k: v for k, v in document.items() if k != key}, key: []})
     yield head[: -len("]}")]
-    for i, item in enumerate(items):
-        yield f",{dumps(item)}" if i else dumps(item)
+    first = True
+    async for item in items:
+        yield dumps(item) if first else f",{dumps(item)}"
+        first = False
     yield "]}"

@@ -10,7 +10,7 @@ extension allows text or numbers there); money is an exact JSON number in GBP. I
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
@@ -37,9 +37,9 @@ class Package:
     (74 MB for a buyer of 1,000 contracts), which whole took more memory than a service has."""
 
     head: dict[str, Any]  # the members before the releases
-    releases: Iterator[dict[str, Any]]  # each made when the writer reaches it
+    releases: AsyncIterator[dict[str, Any]]  # each made (and read) when the writer reaches it
 
-    def pieces(self) -> Iterator[str]:
+    def pieces(self) -> AsyncIterator[str]:
         """The package's JSON, a release at a time (amounts exact numbers)."""
         return dumps_in_pieces(self.head, "releases", self.releases)
 

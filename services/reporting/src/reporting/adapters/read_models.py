@@ -175,14 +175,17 @@ class ReadModels:
         contract_id: str | None = None,
         *,
         kpi_rule: KpiRule | None = None,
+        among: Collection[str] | None = None,
     ) -> Portfolio:
-        """Everything needed to report on the organisation's contracts (or one of them) by
-        quarter: each quarter's targets and lines. With ``kpi_rule`` (for KPI ratings), only
-        the KPIs, with the targets and lines of the quarters the rule assesses and no
-        others."""
+        """Everything needed to report on the organisation's contracts (or one of them, or
+        those of them ``among`` these) by quarter: each quarter's targets and lines. With
+        ``kpi_rule`` (for KPI ratings), only the KPIs, with the targets and lines of the
+        quarters the rule assesses and no others."""
         scope = party_to(organisation)
         if contract_id is not None:
             scope = and_(scope, contracts.c.contract_id == contract_id)
+        if among is not None:
+            scope = and_(scope, contracts.c.contract_id.in_(sorted(among)))
         async with self.database.reader.connect() as conn:
             found = [
                 _contract(r)
@@ -203,6 +206,13 @@ class ReadModels:
                 proxy_values=proxies,
                 as_of=as_of,
             )
+
+    async def references(self, organisation: str) -> list[tuple[str, str]]:
+        """The organisation's contracts as (reference, contract id), in that order."""
+        query = select(contracts.c.reference, contracts.c.contract_id).where(party_to(organisation))
+        async with self.database.reader.connect() as conn:
+            # Sorted here, not by the database, whose collation may order text otherwise.
+            return sorted((str(r[0]), str(r[1])) for r in await conn.execute(query))
 
     async def whole_contracts(
         self, organisation: str, as_of: date, *, by_measure: bool = False

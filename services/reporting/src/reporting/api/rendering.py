@@ -102,7 +102,7 @@ def ocds_response(package: Package) -> StreamingResponse:
     """An OCDS release package, its amounts exact JSON numbers, sent a release at a time."""
 
     async def pieces() -> AsyncIterator[bytes]:
-        for piece in package.pieces():
+        async for piece in package.pieces():
             yield piece.encode()
             # Sending a piece returns at once while the socket takes it, so without a turn
             # here the whole package (seconds for a national buyer) was made before any other
