@@ -172,18 +172,15 @@ class ReadModels:
         self,
         organisation: str,
         as_of: date,
-        contract_id: str | None = None,
         *,
         kpi_rule: KpiRule | None = None,
         among: Collection[str] | None = None,
     ) -> Portfolio:
-        """Everything needed to report on the organisation's contracts (or one of them, or
-        those of them ``among`` these) by quarter: each quarter's targets and lines. With
-        ``kpi_rule`` (for KPI ratings), only the KPIs, with the targets and lines of the
-        quarters the rule assesses and no others."""
+        """Everything needed to report on the organisation's contracts (or those of them
+        ``among`` these ids) by quarter: each quarter's targets and lines. With ``kpi_rule``
+        (for KPI ratings), only the KPIs, with the targets and lines of the quarters the rule
+        assesses and no others."""
         scope = party_to(organisation)
-        if contract_id is not None:
-            scope = and_(scope, contracts.c.contract_id == contract_id)
         if among is not None:
             scope = and_(scope, contracts.c.contract_id.in_(sorted(among)))
         async with self.database.reader.connect() as conn:
@@ -207,12 +204,12 @@ class ReadModels:
                 as_of=as_of,
             )
 
-    async def references(self, organisation: str) -> list[tuple[str, str]]:
-        """The organisation's contracts as (reference, contract id), in that order."""
+    async def contract_ids(self, organisation: str) -> list[str]:
+        """The organisation's contracts' ids, in order of reference (then id)."""
         query = select(contracts.c.reference, contracts.c.contract_id).where(party_to(organisation))
         async with self.database.reader.connect() as conn:
             # Sorted here, not by the database, whose collation may order text otherwise.
-            return sorted((str(r[0]), str(r[1])) for r in await conn.execute(query))
+            return [str(r[1]) for r in sorted(await conn.execute(query), key=tuple)]
 
     async def whole_contracts(
         self, organisation: str, as_of: date, *, by_measure: bool = False

@@ -57,7 +57,6 @@ async def _portfolio(
     service: Reporting,
     reader: Principal,
     now: datetime,
-    contract_id: str | None = None,
     *,
     kpi_rule: KpiRule | None = None,
     among: Sequence[str] | None = None,
@@ -65,7 +64,7 @@ async def _portfolio(
     """The caller's portfolio by quarter (the reports over whole contracts read
     :meth:`reporting.adapters.read_models.ReadModels.whole_contracts` instead)."""
     return await service.read_models.portfolio(
-        reader.organisation, now.date(), contract_id, kpi_rule=kpi_rule, among=among
+        reader.organisation, now.date(), kpi_rule=kpi_rule, among=among
     )
 
 
@@ -215,7 +214,7 @@ async def kpi_rating(
     """A contract's Procurement Act KPI rating, for its buyer or supplier; else 404."""
     now = service.now()
     rule = service.kpi_rule
-    portfolio = await _portfolio(service, reader, now, str(contract_id), kpi_rule=rule)
+    portfolio = await _portfolio(service, reader, now, kpi_rule=rule, among=[str(contract_id)])
     if not portfolio.contracts:
         raise NotFound(f"contract {contract_id} was not found")
     rating = rate_contract(portfolio, portfolio.contracts[0], rule)
@@ -249,7 +248,7 @@ async def contract_ocds(
 ) -> ocds.Package:
     """One contract as an OCDS release package; 404 for anyone but its two parties."""
     now = service.now()
-    portfolio = await _portfolio(service, reader, now, str(contract_id))
+    portfolio = await _portfolio(service, reader, now, among=[str(contract_id)])
     if not portfolio.contracts:
         raise NotFound(f"contract {contract_id} was not found")
 
@@ -265,10 +264,9 @@ async def portfolio_ocds(service: Reporting, reader: Principal, uri: str) -> ocd
     portfolio, read whole first, kept the first byte waiting 1.3-1.8 s and the service
     44 MB larger."""
     now = service.now()
-    references = await service.read_models.references(reader.organisation)
-    if not references:
+    ids = await service.read_models.contract_ids(reader.organisation)
+    if not ids:
         raise NotFound(f"{reader.organisation} has no contracts to publish")
-    ids = [contract_id for _, contract_id in references]
 
     async def read() -> AsyncIterator[Portfolio]:
         for start in range(0, len(ids), _RELEASES_PER_READ):
