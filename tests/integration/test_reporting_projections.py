@@ -6,11 +6,12 @@ JetStream), figures come out through the HTTP API as a contract manager or suppl
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -26,7 +27,7 @@ from reporting.bootstrap import Reporting
 from reporting.consumers import CONSUMERS
 from reporting.main import create_app
 from reporting.settings import load_settings
-from sqlalchemy import delete
+from sqlalchemy import delete, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import StatementError
 from svledger.auth import issue_dev_token
@@ -580,10 +581,10 @@ async def test_an_overdue_return_alert_shows_with_the_returns_not_the_obligation
     assert {a["alert_id"] for a in listed.json()["alerts"]} == {contract.alert_id, overdue_id}
 
 
-async def test_an_alert_list_longer_than_one_read_exports_whole_in_order_and_only_its_own(
-    client: httpx.AsyncClient, service: Reporting
-) -> None:
-    # The file is written as the alerts are read, 5,000 at a time: this list takes two reads.
+async def more_alerts_than_one_read(service: Reporting) -> list[str]:
+    """5,003 alerts for BUYER (the file is written as they are read, 5,000 at a time) and 3
+    for another buyer; BUYER's alert ids, oldest first."""
+
     def raised(n: int, buyer: str) -> EventEnvelope:
         return overdue_return_raised(
             str(uuid.uuid4()),
@@ -598,9 +599,15 @@ async def test_an_alert_list_longer_than_one_read_exports_whole_in_order_and_onl
     events = [*ours, *theirs]
     for start in range(0, len(events), 500):
         await apply_batch(service.store, alerts, events[start : start + 500], traced=False)
-    oldest_first = [
+    return [
         e.data["alert_id"] for e in sorted(ours, key=lambda e: (e.data["raised_on"], e.stream_id))
     ]
+
+
+async def test_an_alert_list_longer_than_one_read_exports_whole_in_order_and_only_its_own(
+    client: httpx.AsyncClient, service: Reporting
+) -> None:
+    oldest_first = await more_alerts_than_one_read(service)
     headers = as_org(service, BUYER, "buyer")
 
     as_csv = await client.get("/alerts", params={"format": "csv"}, headers=headers)
@@ -614,3 +621,63 @@ async def test_an_alert_list_longer_than_one_read_exports_whole_in_order_and_onl
     assert as_xlsx.status_code == 200
     sheet = load_workbook(io.BytesIO(as_xlsx.content), read_only=True).worksheets[0]
     assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == oldest_first
+
+
+async def test_a_csv_download_the_client_gives_up_part_way_gives_its_connection_back(
+    app: FastAPI, service: Reporting
+) -> None:
+    await more_alerts_than_one_read(service)
+    in_use = 0
+
+    def checked_out(*_: object) -> None:
+        nonlocal in_use
+        in_use += 1
+
+    def checked_in(*_: object) -> None:
+        nonlocal in_use
+        in_use -= 1
+
+    pool = service.runtime.database.reader.sync_engine.pool
+    event.listen(pool, "checkout", checked_out)
+    event.listen(pool, "checkin", checked_in)
+    token = as_org(service, BUYER, "buyer")["Authorization"].encode()
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/alerts",
+        "raw_path": b"/alerts",
+        "root_path": "",
+        "query_string": b"format=csv",
+        "headers": [(b"host", b"reporting"), (b"authorization", token)],
+        "client": ("127.0.0.1", 50000),
+        "server": ("reporting", 80),
+    }
+    sent: list[MutableMapping[str, Any]] = []
+    gone = asyncio.Event()
+    asked = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal asked
+        if not asked:
+            asked = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(message)
+        if message["type"] == "http.response.body" and b"\r\n" in message.get("body", b""):
+            in_use_while_sending.append(in_use)
+            gone.set()  # the client goes away after the first rows
+
+    in_use_while_sending: list[int] = []
+    await asyncio.wait_for(app(scope, receive, send), timeout=30)
+
+    assert sent[0]["status"] == 200
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    assert 0 < body.count(b"\r\n") < 5_003  # it stopped part way
+    assert in_use_while_sending[0] == 1  # the file was being read as it was sent
+    assert in_use == 0

@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
-from reporting.adapters.exports import neutralise, to_csv, to_xlsx
+from reporting.adapters.exports import csv_pieces, neutralise, to_xlsx
 from reporting.api.rendering import file_name
 from reporting.domain.report import (
     Cell,
@@ -30,7 +31,15 @@ FRESHNESS = Freshness(
 )
 
 
+def to_csv(report: Tabular) -> bytes:
+    return b"".join(csv_pieces(report))
+
+
 def report(*rows: dict[str, Cell]) -> Tabular:
+    return table(list(rows))
+
+
+def table(rows: Iterable[dict[str, Cell]]) -> Tabular:
     return Tabular(
         "test",
         "Test: a report [1]",
@@ -41,7 +50,7 @@ def report(*rows: dict[str, Cell]) -> Tabular:
             day("on", "On"),
             flag("ok", "OK"),
         ),
-        list(rows),
+        rows,
         FRESHNESS,
         notes=("-a note that starts like a formula",),
     )
@@ -83,6 +92,31 @@ def test_csv_writes_figures_dates_and_flags_plainly() -> None:
     assert out.startswith("\ufeff".encode())  # so Excel reads UTF-8
     rows = list(csv.reader(io.StringIO(out.decode("utf-8-sig"), newline="")))
     assert rows[1:] == [["x", "1250000", "3", "2026-07-01", "true"], ["y", "", "", "", "false"]]
+
+
+def test_a_long_csv_is_made_a_piece_at_a_time_as_its_rows_are_read() -> None:
+    taken = 0
+
+    def rows() -> Iterator[dict[str, Cell]]:
+        nonlocal taken
+        for n in range(2_000):
+            taken += 1
+            yield {"name": f"contract {n}", "amount": Decimal(n), "count": n}
+
+    pieces = csv_pieces(table(rows()), piece_size=4096)
+    first = [next(pieces), next(pieces)]
+    taken_for_first = taken
+    rest = list(pieces)
+
+    assert first[0] == "\ufeff".encode()  # the byte-order mark comes first, on its own
+    assert 4096 <= len(first[1]) < 4096 + 100  # a piece is about the size asked for
+    assert taken_for_first < 200  # the rows after the first piece were not read for it
+    assert len(rest) > 10
+    whole = b"".join([*first, *rest]).decode("utf-8-sig")
+    parsed = list(csv.reader(io.StringIO(whole, newline="")))
+    assert parsed[0] == ["Name", "Amount", "Count", "On", "OK"]
+    assert [r[0] for r in parsed[1:]] == [f"contract {n}" for n in range(2_000)]
+    assert parsed[-1] == ["contract 1999", "1999", "1999", "", ""]
 
 
 def test_xlsx_keeps_formula_like_text_as_text_marked_as_such() -> None:

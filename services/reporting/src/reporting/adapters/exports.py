@@ -14,9 +14,10 @@ digit (in XLSX as numeric cells whose stored digits are exact, not passed throug
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -61,20 +62,27 @@ def _plain(column: Column, value: Cell) -> str:
     return neutralise(text) if column.kind is Kind.TEXT else text
 
 
-def to_csv(report: Tabular) -> bytes:
-    """The report as UTF-8 CSV (with a byte-order mark, so Excel reads it as UTF-8).
+def csv_pieces(report: Tabular, piece_size: int = 64 * 1024) -> Iterator[bytes]:
+    """The report as UTF-8 CSV, in pieces of about ``piece_size`` bytes, each made when the
+    last has been taken: a download holds one piece of its file, however long the report.
 
-    Encoded as it is written. Gathering the text whole, putting the mark before it (which
-    makes Python hold all of it at two bytes a character) and then encoding it held four
-    copies of a national buyer's 8 MB alert list at once."""
-    out = io.BytesIO()
-    with io.TextIOWrapper(out, encoding="utf-8-sig", newline="") as text:
-        writer = csv.writer(text, lineterminator="\r\n")
-        writer.writerow([neutralise(c.heading) for c in report.columns])
-        for row in report.rows:
-            writer.writerow([_plain(c, row.get(c.key)) for c in report.columns])
-        text.flush()
-        return out.getvalue()
+    The first piece is the byte-order mark, so Excel reads the file as UTF-8."""
+    yield codecs.BOM_UTF8
+    text = io.StringIO(newline="")
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow([neutralise(c.heading) for c in report.columns])
+    for row in report.rows:
+        writer.writerow([_plain(c, row.get(c.key)) for c in report.columns])
+        if text.tell() >= piece_size:
+            yield _taken(text)
+    yield _taken(text)
+
+
+def _taken(text: io.StringIO) -> bytes:
+    piece = text.getvalue().encode()
+    text.seek(0)
+    text.truncate()
+    return piece
 
 
 def to_xlsx(report: Tabular) -> bytes:

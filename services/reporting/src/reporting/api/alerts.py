@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date
 from typing import Annotated
 
@@ -108,8 +107,6 @@ async def read_alerts(
     ``limit`` of them after ``offset`` as JSON, every one as a CSV or XLSX file."""
     if export is Export.JSON:
         return AlertsOut.of(await alerts_report(service, party, status, page))
-    async with every_alert(service, party, status) as report:
-        alerts: Reported[Iterable[Alert]] = Reported(
-            as_it_is_read(report.content), report.freshness, report.as_of
-        )
-        return await write_file(export, alerts, tables.alerts)
+    return await write_file(
+        export, as_it_is_read(every_alert(service, party, status)), tables.alerts
+    )

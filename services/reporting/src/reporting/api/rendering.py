@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager, nullcontext
 from typing import Any, TypeVar
 
 import anyio
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
+from starlette.background import BackgroundTask
+from starlette.concurrency import iterate_in_threadpool
 
-from reporting.adapters.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx
+from reporting.adapters.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, csv_pieces, to_xlsx
 from reporting.adapters.ocds import Package
 from reporting.api.dependencies import Export
 from reporting.application.reports import Reported
@@ -36,8 +39,8 @@ EXPORTS: dict[int | str, dict[str, Any]] = {
     }
 }
 OCDS_MEDIA_TYPE = "application/json"
-# Files written at once; the rest wait their turn. Each holds its whole file in memory, and a
-# national buyer's alert list as XLSX is tens of megabytes while it is written.
+# Workbooks written at once; the rest wait their turn. Each holds its whole file in memory,
+# and a national buyer's alert list as XLSX is tens of megabytes while it is written.
 _WRITERS = anyio.CapacityLimiter(2)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -48,39 +51,79 @@ async def respond(
     as_json: Callable[[Reported[T]], M],
     as_table: Callable[[Reported[T]], Tabular],
 ) -> M | Response:
-    """The report in the form asked for.
-
-    A file is written in a worker thread, two at a time: a national buyer's alert list
-    takes seconds to write as XLSX, and written on the event loop it held up every other
-    request (and the consumers) until it was done."""
+    """The report in the form asked for (a file: see :func:`write_file`)."""
     if export is Export.JSON:
         return as_json(report)
-    return await write_file(export, report, as_table)
+    return await write_file(export, nullcontext(report), as_table)
 
 
 async def write_file(
-    export: Export, report: Reported[T], as_table: Callable[[Reported[T]], Tabular]
+    export: Export,
+    opened: AbstractAsyncContextManager[Reported[T]],
+    as_table: Callable[[Reported[T]], Tabular],
 ) -> Response:
-    """The report as a CSV or XLSX file, written in a worker thread (see :func:`respond`)."""
-    return await anyio.to_thread.run_sync(_file, export, report, as_table, limiter=_WRITERS)
+    """The report ``opened`` gives, as a CSV or XLSX file; ``opened`` is closed once the file
+    is written, or given up part way.
+
+    Files are written in worker threads: a national buyer's alert list takes seconds to
+    write as XLSX, and written on the event loop it held up every other request (and the
+    consumers) until it was done. A CSV is sent a piece at a time as it is written, so it
+    holds one piece of the file however long the report. An XLSX is a zip made whole, so
+    two are written at a time and the rest wait their turn."""
+    if export is Export.XLSX:
+        async with opened as report:
+            return await anyio.to_thread.run_sync(_workbook, report, as_table, limiter=_WRITERS)
+    async with AsyncExitStack() as stack:
+        report = await stack.enter_async_context(opened)
+        table = await anyio.to_thread.run_sync(as_table, report)
+        close = stack.pop_all().aclose  # from here the response closes it
+    return StreamingResponse(
+        _sent_then_closed(csv_pieces(table), close),
+        media_type=CSV_MEDIA_TYPE,
+        headers=_headers(table, export),
+        background=BackgroundTask(close),  # should the body never start (closing twice is once)
+    )
 
 
-def as_it_is_read(chunks: AsyncIterator[Sequence[T]]) -> Iterator[T]:
-    """The items of chunks still being read, for a file :func:`write_file` writes: each
-    chunk is read on the event loop when the worker thread's writer comes to it."""
+@asynccontextmanager
+async def as_it_is_read(
+    opened: AbstractAsyncContextManager[Reported[AsyncIterator[list[T]]]],
+) -> AsyncIterator[Reported[Iterable[T]]]:
+    """A report whose items are read in chunks, for :func:`write_file`: each chunk is read
+    on the event loop when the worker thread's writer comes to it."""
+    async with opened as report:
+        yield Reported(_items(report.content), report.freshness, report.as_of)
+
+
+def _items(chunks: AsyncIterator[list[T]]) -> Iterator[T]:
     while (chunk := anyio.from_thread.run(_next, chunks)) is not None:
         yield from chunk
 
 
-async def _next(chunks: AsyncIterator[Sequence[T]]) -> Sequence[T] | None:
+async def _next(chunks: AsyncIterator[list[T]]) -> list[T] | None:
     return await anext(chunks, None)
 
 
-def _file(
-    export: Export, report: Reported[T], as_table: Callable[[Reported[T]], Tabular]
-) -> Response:
+async def _sent_then_closed(
+    pieces: Iterator[bytes], close: Callable[[], Awaitable[object]]
+) -> AsyncIterator[bytes]:
+    try:
+        async for piece in iterate_in_threadpool(pieces):
+            yield piece
+    finally:
+        with anyio.CancelScope(shield=True):  # a client gone away still gives it back
+            await close()
+
+
+def _workbook(report: Reported[T], as_table: Callable[[Reported[T]], Tabular]) -> Response:
     table = as_table(report)
-    headers = {
+    return Response(
+        to_xlsx(table), media_type=XLSX_MEDIA_TYPE, headers=_headers(table, Export.XLSX)
+    )
+
+
+def _headers(table: Tabular, export: Export) -> dict[str, str]:
+    return {
         "Content-Disposition": f'attachment; filename="{file_name(table.name)}.{export.value}"',
         "Report-As-Of": table.freshness.as_of.isoformat(),
         "Reflects-Events": ", ".join(
@@ -88,9 +131,6 @@ def _file(
             for m in table.freshness.marks
         ),
     }
-    if export is Export.CSV:
-        return Response(to_csv(table), media_type=CSV_MEDIA_TYPE, headers=headers)
-    return Response(to_xlsx(table), media_type=XLSX_MEDIA_TYPE, headers=headers)
 
 
 def file_name(stem: str) -> str:
