@@ -656,6 +656,7 @@ async def test_a_csv_download_the_client_gives_up_part_way_gives_its_connection_
         "server": ("reporting", 80),
     }
     sent: list[MutableMapping[str, Any]] = []
+    in_use_while_sending: list[int] = []
     gone = asyncio.Event()
     asked = False
 
@@ -673,7 +674,6 @@ async def test_a_csv_download_the_client_gives_up_part_way_gives_its_connection_
             in_use_while_sending.append(in_use)
             gone.set()  # the client goes away after the first rows
 
-    in_use_while_sending: list[int] = []
     await asyncio.wait_for(app(scope, receive, send), timeout=30)
 
     assert sent[0]["status"] == 200
