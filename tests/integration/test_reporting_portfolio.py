@@ -1201,6 +1201,31 @@ async def test_xlsx_exports_keep_exact_figures_and_never_run_a_formula(
     assert cell.quotePrefix is True
 
 
+async def test_a_story_pasted_with_a_line_break_word_makes_still_downloads_as_xlsx(
+    client: httpx.AsyncClient, service: Reporting, scenario: Scenario
+) -> None:
+    pasted = "Two carers hired\x0bboth from Sefton"  # Word's line break within a paragraph
+    before = len(scenario.log.events)
+    scenario.log.submitted(
+        scenario.small,
+        "2026-27-Q1",
+        [line(scenario.care_jobs, "2", narrative=pasted)],
+        date(2026, 7, 12),
+        due_on=date(2026, 7, 30),
+    )
+    assert set(await feed(service, scenario.log.events[before:])) == {Outcome.APPLIED}
+
+    stories = await client.get("/stories", params={"format": "xlsx"}, headers=as_org(WIRRAL))
+
+    assert stories.status_code == 200, stories.text
+    sheet = load_workbook(io.BytesIO(stories.content)).worksheets[0]
+    headings = [c.value for c in sheet[1]]
+    narratives = [row[headings.index("Narrative")] for row in sheet.iter_rows(values_only=True)]
+    # Written as Excel writes a character XML cannot hold; Excel and LibreOffice show the
+    # line break, openpyxl reads the escape as it is.
+    assert "Two carers hired_x000B_both from Sefton" in narratives
+
+
 # -- OCDS ------------------------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
-from reporting.adapters.exports import csv_pieces, neutralise, to_xlsx
+from reporting.adapters.exports import csv_pieces, neutralise, xlsx_pieces
 from reporting.api.rendering import file_name
 from reporting.domain.report import (
     Cell,
@@ -33,6 +33,10 @@ FRESHNESS = Freshness(
 
 def to_csv(report: Tabular) -> bytes:
     return b"".join(csv_pieces(report))
+
+
+def to_xlsx(report: Tabular) -> bytes:
+    return b"".join(xlsx_pieces(report))
 
 
 def report(*rows: dict[str, Cell]) -> Tabular:
@@ -155,6 +159,15 @@ def test_xlsx_figures_are_numbers_whose_stored_digits_are_exact() -> None:
     assert sheet["D2"].number_format == "yyyy-mm-dd"  # a day, shown without a time
 
 
+def test_xlsx_headings_are_bold_and_stay_in_view() -> None:
+    sheet = load_workbook(io.BytesIO(to_xlsx(report({"name": "x"})))).worksheets[0]
+
+    assert [c.value for c in sheet[1]] == ["Name", "Amount", "Count", "On", "OK"]
+    assert all(c.font.b for c in sheet[1])
+    assert not sheet["A2"].font.b
+    assert sheet.freeze_panes == "A2"
+
+
 def test_xlsx_says_how_fresh_the_report_is_on_an_about_sheet() -> None:
     workbook = load_workbook(io.BytesIO(to_xlsx(report())))
 
@@ -165,6 +178,53 @@ def test_xlsx_says_how_fresh_the_report_is_on_an_about_sheet() -> None:
     assert "reporting-contracts: SVL_COMMITMENTS up to position 42" in str(lines[2])
     assert about["A4"].value == "-a note that starts like a formula"
     assert about["A4"].quotePrefix is True
+
+
+def test_a_long_xlsx_is_made_a_piece_at_a_time_as_its_rows_are_read() -> None:
+    taken = 0
+
+    def rows() -> Iterator[dict[str, Cell]]:
+        nonlocal taken
+        for n in range(10_000):
+            taken += 1
+            yield {"name": f"contract {n}", "amount": Decimal(n) / 4, "count": n, "ok": n % 2 == 0}
+
+    pieces = xlsx_pieces(table(rows()), piece_size=4096)
+    first = next(pieces)
+    taken_for_first = taken
+    rest = list(pieces)
+
+    # The compressor gives its output out a block (some tens of KB) at a time, so a piece is
+    # at least one block: what matters is that none holds the whole file.
+    whole = b"".join([first, *rest])
+    assert taken_for_first < 2_000  # the rows after the first piece were not read for it
+    assert len(rest) >= 5
+    assert max(len(p) for p in [first, *rest]) < len(whole) / 5
+    sheet = load_workbook(io.BytesIO(whole)).worksheets[0]
+    found = list(sheet.iter_rows(values_only=True))
+    assert found[0] == ("Name", "Amount", "Count", "On", "OK")
+    assert [r[0] for r in found[1:]] == [f"contract {n}" for n in range(10_000)]
+    assert found[-1] == ("contract 9999", 2499.75, 9999, None, False)
+
+
+def test_xlsx_keeps_text_that_xml_cannot_hold_as_excel_writes_it() -> None:
+    given = "bell\x07, _x0041_ & <b>"
+    out = to_xlsx(report({"name": given}))
+
+    with zipfile.ZipFile(io.BytesIO(out)) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    # A character XML 1.0 cannot hold is written _xHHHH_, and an underscore that would read
+    # as one is written as itself (_x005F_), as Excel does; the rest is escaped as XML.
+    assert "<t>bell_x0007_, _x005F_x0041_ &amp; &lt;b&gt;</t>" in xml
+    assert load_workbook(io.BytesIO(out)).worksheets[0]["A2"].data_type == "s"
+
+
+def test_xlsx_sheets_are_named_as_excel_allows() -> None:
+    named = Tabular("t", "'About'", (text("name", "Name"),), [], FRESHNESS)
+
+    workbook = load_workbook(io.BytesIO(to_xlsx(named)))
+
+    assert workbook.sheetnames == ["About", "About this report"]
 
 
 def test_a_download_is_named_safely_whatever_the_reference_holds() -> None:

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from starlette.background import BackgroundTask
 from starlette.concurrency import iterate_in_threadpool
 
-from reporting.adapters.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, csv_pieces, to_xlsx
+from reporting.adapters.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, csv_pieces, xlsx_pieces
 from reporting.adapters.ocds import Package
 from reporting.api.dependencies import Export
 from reporting.application.reports import Reported
@@ -39,9 +39,6 @@ EXPORTS: dict[int | str, dict[str, Any]] = {
     }
 }
 OCDS_MEDIA_TYPE = "application/json"
-# Workbooks written at once; the rest wait their turn. Each holds its whole file in memory,
-# and a national buyer's alert list as XLSX is tens of megabytes while it is written.
-_WRITERS = anyio.CapacityLimiter(2)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -62,24 +59,20 @@ async def write_file(
     opened: AbstractAsyncContextManager[Reported[T]],
     as_table: Callable[[Reported[T]], Tabular],
 ) -> Response:
-    """The report ``opened`` gives, as a CSV or XLSX file; ``opened`` is closed once the file
-    is written, or given up part way.
+    """The report ``opened`` gives, as a CSV or XLSX file sent a piece at a time as it is
+    written, so that a download holds one piece of its file however long the report;
+    ``opened`` is closed once the file is sent, or given up part way.
 
-    Files are written in worker threads: a national buyer's alert list takes seconds to
-    write as XLSX, and written on the event loop it held up every other request (and the
-    consumers) until it was done. A CSV is sent a piece at a time as it is written, so it
-    holds one piece of the file however long the report. An XLSX is a zip made whole, so
-    two are written at a time and the rest wait their turn."""
-    if export is Export.XLSX:
-        async with opened as report:
-            return await anyio.to_thread.run_sync(_workbook, report, as_table, limiter=_WRITERS)
+    The pieces are written in worker threads: written on the event loop, a national buyer's
+    alert list held up every other request (and the consumers) until it was done."""
     async with AsyncExitStack() as stack:
         report = await stack.enter_async_context(opened)
         table = await anyio.to_thread.run_sync(as_table, report)
         close = stack.pop_all().aclose  # from here the response closes it
+    pieces = csv_pieces(table) if export is Export.CSV else xlsx_pieces(table)
     return StreamingResponse(
-        _sent_then_closed(csv_pieces(table), close),
-        media_type=CSV_MEDIA_TYPE,
+        _sent_then_closed(pieces, close),
+        media_type=CSV_MEDIA_TYPE if export is Export.CSV else XLSX_MEDIA_TYPE,
         headers=_headers(table, export),
         background=BackgroundTask(close),  # should the body never start (closing twice is once)
     )
@@ -113,13 +106,6 @@ async def _sent_then_closed(
     finally:
         with anyio.CancelScope(shield=True):  # a client gone away still gives it back
             await close()
-
-
-def _workbook(report: Reported[T], as_table: Callable[[Reported[T]], Tabular]) -> Response:
-    table = as_table(report)
-    return Response(
-        to_xlsx(table), media_type=XLSX_MEDIA_TYPE, headers=_headers(table, Export.XLSX)
-    )
 
 
 def _headers(table: Tabular, export: Export) -> dict[str, str]:
