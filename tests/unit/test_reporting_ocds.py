@@ -59,7 +59,7 @@ def a_package() -> dict[str, Any]:
         package_head("http://x/y", "council", PUBLISHED),
         made([release(portfolio, contract, "ocds-abc123", PUBLISHED)]),
     )
-    parsed: dict[str, Any] = parse("".join(asyncio.run(gathered(built.pieces()))))
+    parsed: dict[str, Any] = parse(b"".join(asyncio.run(gathered(built.pieces()))).decode())
     return parsed
 
 
@@ -69,7 +69,7 @@ async def made(items: list[T]) -> AsyncIterator[T]:
         yield item
 
 
-async def gathered(pieces: AsyncIterator[str]) -> list[str]:
+async def gathered(pieces: AsyncIterator[bytes]) -> list[bytes]:
     """Every piece a package is written in."""
     return [piece async for piece in pieces]
 
@@ -103,7 +103,7 @@ def test_a_package_built_from_a_contract_is_valid() -> None:
 
 def test_amounts_are_exact_json_numbers() -> None:
     text = dumps({"amount": Decimal("1250000.5000"), "tiny": Decimal("0.0001")})
-    assert text == '{"amount":1250000.5,"tiny":0.0001}'
+    assert text == b'{"amount":1250000.5,"tiny":0.0001}'
     assert json.loads(text, parse_float=Decimal)["amount"] == Decimal("1250000.5")
 
 
@@ -116,8 +116,9 @@ def test_every_amount_of_a_long_document_is_exact_and_its_text_stays_text() -> N
     assert [row["amount"] for row in parsed["rows"]] == amounts
     assert [row["label"] for row in parsed["rows"]] == [str(a) for a in amounts]
     assert {row["on"] for row in parsed["rows"]} == {"2027-01-01"}
-    with pytest.raises(ValueError, match="NaN"):
+    with pytest.raises(TypeError) as refused:
         dumps({"amount": Decimal("NaN")})
+    assert "NaN cannot be written as a JSON number" in str(refused.value.__cause__)
 
 
 async def test_a_document_written_in_pieces_is_the_whole_document_making_its_items_as_it_goes() -> (
@@ -137,12 +138,12 @@ async def test_a_document_written_in_pieces_is_the_whole_document_making_its_ite
     taken_by_the_first_release = list(taken)
     rest = await gathered(pieces)
 
-    whole = "".join(first + rest)
+    whole = b"".join(first + rest)
     assert whole == dumps({"uri": "http://example/p", "total": Decimal("1.5"), "releases": items})
     assert json.loads(whole, parse_float=Decimal)["releases"][3]["amount"] == Decimal("0.75")
     assert taken_by_the_first_release == [0]
-    assert "".join(await gathered(dumps_in_pieces({"uri": "u"}, "releases", made([])))) == (
-        '{"uri":"u","releases":[]}'
+    assert b"".join(await gathered(dumps_in_pieces({"uri": "u"}, "releases", made([])))) == (
+        b'{"uri":"u","releases":[]}'
     )
 
 
@@ -200,11 +201,11 @@ def test_a_code_outside_an_open_codelist_is_a_warning_not_an_error() -> None:
 
 def test_the_command_line_validates_a_file_and_fails_on_errors(tmp_path: Path) -> None:
     good = tmp_path / "good.json"
-    good.write_text(dumps(a_package()))
+    good.write_bytes(dumps(a_package()))
     bad_package = a_package()
     bad_package["releases"][0]["contracts"][0]["status"] = "ongoing"
     bad = tmp_path / "bad.json"
-    bad.write_text(dumps(bad_package))
+    bad.write_bytes(dumps(bad_package))
 
     def run(path: Path) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

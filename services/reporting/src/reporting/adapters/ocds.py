@@ -39,7 +39,7 @@ class Package:
     head: dict[str, Any]  # the members before the releases
     releases: AsyncIterator[dict[str, Any]]  # each made (and read) when the writer reaches it
 
-    def pieces(self) -> AsyncIterator[str]:
+    def pieces(self) -> AsyncIterator[bytes]:
         """The package's JSON, a release at a time (amounts exact numbers)."""
         return dumps_in_pieces(self.head, "releases", self.releases)
 

@@ -129,7 +129,7 @@ def ocds_response(package: Package) -> StreamingResponse:
 
     async def pieces() -> AsyncIterator[bytes]:
         async for piece in package.pieces():
-            yield piece.encode()
+            yield piece
             # Sending a piece returns at once while the socket takes it, so without a turn
             # here the whole package (seconds for a national buyer) was made before any other
             # request was answered.
