@@ -148,51 +148,57 @@ class _Sink:
 
 # Cell styles, by their place in styles.xml's cellXfs.
 _PLAIN, _HEADING, _QUOTED, _QUOTED_HEADING, _DAY = range(5)
-_TEXT_STYLES = {  # by (heading, could be a formula)
-    (False, False): _PLAIN,
-    (True, False): _HEADING,
-    (False, True): _QUOTED,
-    (True, True): _QUOTED_HEADING,
-}
 _EXCEL_DAY_ZERO = date(1899, 12, 30)  # day 1 is 1900-01-01 (Excel counts a 29 Feb 1900)
 # Characters XML 1.0 cannot hold (or, for a carriage return, would not keep as it is),
 # written as Excel writes them (_x000D_), and an underscore that would read as one of those,
 # kept as itself (_x005F_).
 _NOT_XML = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
+# Anything in a text that is not written as it is: most texts have nothing, and one search
+# tells.
+_TO_ESCAPE = re.compile(r'[&<>"\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_')
 
 
 def _cell(ref: str, column: Column, value: Cell) -> str:
+    if type(value) is str:  # most cells: first
+        return _text(ref, value)
     if value is None:
         return ""
     if isinstance(value, Decimal):
         return f'<c r="{ref}"><v>{figure(value)}</v></c>'
-    if column.kind is not Kind.TEXT:
-        if isinstance(value, bool):
-            return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
-        if isinstance(value, int):
-            return f'<c r="{ref}"><v>{value}</v></c>'
-        if type(value) is date:
-            day = (value - _EXCEL_DAY_ZERO).days
-            return f'<c r="{ref}" s="{_DAY}"><v>{day}</v></c>'
+    if column.kind is not Kind.TEXT and (typed := _typed(ref, value)):
+        return typed
     # Everything else is text, a datetime too (as written, its zone and all).
     return _text(ref, value.isoformat() if isinstance(value, datetime) else str(value))
+
+
+def _typed(ref: str, value: Cell) -> str:
+    """A yes/no, whole number or day as Excel's own; empty for anything else."""
+    if isinstance(value, bool):
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int):
+        return f'<c r="{ref}"><v>{value}</v></c>'
+    if type(value) is date:
+        return f'<c r="{ref}" s="{_DAY}"><v>{(value - _EXCEL_DAY_ZERO).days}</v></c>'
+    return ""
 
 
 def _text(ref: str, text: str, *, heading: bool = False) -> str:
     """A text cell, never a formula; marked quotePrefix (Excel's "this is text") when it
     starts like one, so that editing the cell keeps it text."""
-    style = _TEXT_STYLES[heading, could_be_formula(text)]
-    styled = f' s="{style}"' if style != _PLAIN else ""
+    if could_be_formula(text):
+        styled = f' s="{_QUOTED_HEADING if heading else _QUOTED}"'
+    else:
+        styled = f' s="{_HEADING}"' if heading else ""
     space = ' xml:space="preserve"' if text != text.strip() else ""
     return f'<c r="{ref}"{styled} t="inlineStr"><is><t{space}>{_xml(text)}</t></is></c>'
 
 
 def _xml(text: str) -> str:
+    if not _TO_ESCAPE.search(text):
+        return text
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = text.replace('"', "&quot;")  # for a sheet's name, in an attribute
-    if _NOT_XML.search(text):
-        text = _NOT_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
-    return text
+    return _NOT_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
 
 
 def _row(n: int, cells: Sequence[str]) -> bytes:
