@@ -256,7 +256,8 @@ def _workbook_parts(table: str, about: str) -> list[tuple[str, str]]:
         ),
         (
             "xl/workbook.xml",
-            f'{_DECLARATION}<workbook xmlns="{_MAIN}" xmlns:r="{_RELATIONSHIPS}"><sheets>'
+            f'{_DECLARATION}<workbook xmlns="{_MAIN}" xmlns:r="{_RELATIONSHIPS}">'
+            "<bookViews><workbookView/></bookViews><sheets>"
             f'<sheet name="{_xml(table)}" sheetId="1" r:id="rId1"/>'
             f'<sheet name="{_xml(about)}" sheetId="2" r:id="rId2"/></sheets></workbook>',
         ),
