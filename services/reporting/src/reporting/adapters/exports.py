@@ -152,10 +152,11 @@ _EXCEL_DAY_ZERO = date(1899, 12, 30)  # day 1 is 1900-01-01 (Excel counts a 29 F
 # Characters XML 1.0 cannot hold (or, for a carriage return, would not keep as it is),
 # written as Excel writes them (_x000D_), and an underscore that would read as one of those,
 # kept as itself (_x005F_).
-_NOT_XML = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
+_CANNOT_HOLD = r"\x00-\x08\x0b-\x1f\ufffe\uffff"
+_NOT_XML = re.compile(f"[{_CANNOT_HOLD}]|_(?=x[0-9A-Fa-f]{{4}}_)")
 # Anything in a text that is not written as it is: most texts have nothing, and one search
 # tells.
-_TO_ESCAPE = re.compile(r'[&<>"\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_')
+_TO_ESCAPE = re.compile(f'[&<>"{_CANNOT_HOLD}]|_x[0-9A-Fa-f]{{4}}_')
 
 
 def _cell(ref: str, column: Column, value: Cell) -> str:

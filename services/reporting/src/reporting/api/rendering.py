@@ -40,6 +40,11 @@ EXPORTS: dict[int | str, dict[str, Any]] = {
 }
 OCDS_MEDIA_TYPE = "application/json"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+# How each form of file is written, a piece at a time, and its media type.
+_FILES: dict[Export, tuple[Callable[[Tabular], Iterator[bytes]], str]] = {
+    Export.CSV: (csv_pieces, CSV_MEDIA_TYPE),
+    Export.XLSX: (xlsx_pieces, XLSX_MEDIA_TYPE),
+}
 
 
 async def respond(
@@ -69,10 +74,10 @@ async def write_file(
         report = await stack.enter_async_context(opened)
         table = await anyio.to_thread.run_sync(as_table, report)
         close = stack.pop_all().aclose  # from here the response closes it
-    pieces = csv_pieces(table) if export is Export.CSV else xlsx_pieces(table)
+    pieces, media_type = _FILES[export]
     return StreamingResponse(
-        _sent_then_closed(pieces, close),
-        media_type=CSV_MEDIA_TYPE if export is Export.CSV else XLSX_MEDIA_TYPE,
+        _sent_then_closed(pieces(table), close),
+        media_type=media_type,
         headers=_headers(table, export),
         background=BackgroundTask(close),  # should the body never start (closing twice is once)
     )
