@@ -27,11 +27,12 @@ from fastapi import FastAPI
 from openpyxl import load_workbook
 from reporting.adapters.ocds_validation import parse, validate_package
 from reporting.adapters.tables import contract_sums
+from reporting.api.schemas import BreakdownOut
 from reporting.bootstrap import Reporting
 from reporting.consumers import CONSUMERS
 from reporting.domain.cells import SUMMED_BY
 from reporting.domain.kpi import KpiRule, rate_contract
-from reporting.domain.portfolio import BY_CONTRACTS_SUMMED, Portfolio, Tally
+from reporting.domain.portfolio import BY_CONTRACTS_SUMMED, Dimension, Portfolio, Tally
 from reporting.main import create_app
 from reporting.settings import load_settings
 from sqlalchemy import delete, select
@@ -733,6 +734,18 @@ async def test_by_theme_outcome_supplier_and_place_group_obligations_without_add
     assert [m["measure"] for m in places["Wirral"]["measures"]] == ["NT1", "NT10", "NT14"]
     assert places["not stated"]["measures"][0]["delivered"] == "2"
     assert "More local people in employment" in outcomes
+
+
+@pytest.mark.parametrize("dimension", [d.value for d in Dimension])
+async def test_a_breakdowns_body_is_exactly_what_its_documented_schema_says(
+    client: httpx.AsyncClient, scenario: Scenario, dimension: str
+) -> None:
+    # The body is written without the models that document it: every field they name, of
+    # the type they give, and nothing besides.
+    body = await get(client, f"/portfolio/by/{dimension}")
+    assert body["groups"]
+    assert all(g["measures"] for g in body["groups"])
+    assert BreakdownOut.model_validate(body).model_dump(mode="json") == body
 
 
 async def test_by_quarter_and_year_put_each_quarters_target_and_delivery_in_its_period(

@@ -19,6 +19,7 @@ from reporting.api.schemas import (
     PortfolioOut,
     RuleOut,
     SupplierStandingOut,
+    breakdown_body,
 )
 from reporting.application.reports import (
     Reported,
@@ -65,7 +66,7 @@ async def read_breakdown(
 ) -> BreakdownOut | Response:
     """Units per measure in each group, and GBP proxy value where proxy values are loaded."""
     report = await breakdown_report(service, party, dimension)
-    return await respond(export, report, BreakdownOut.of, tables.breakdown)
+    return await respond(export, report, breakdown_body, tables.breakdown)
 
 
 @router.get(

@@ -26,7 +26,7 @@ from reporting.application.reports import Reported
 from reporting.domain.report import Tabular
 
 T = TypeVar("T")
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound=BaseModel | Response)  # a body, or one written already
 
 # What a route documents besides its JSON body.
 EXPORTS: dict[int | str, dict[str, Any]] = {

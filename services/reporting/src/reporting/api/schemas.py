@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
+import orjson
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from svledger.quantities import figure, optional_figure
 
@@ -15,7 +18,7 @@ from reporting.application.reports import (
 )
 from reporting.domain.kpi import Bands, ContractRating, KpiResult, KpiRule, Verdict
 from reporting.domain.pledge import PledgeProgress, YearProgress
-from reporting.domain.portfolio import ContractSummary, Group, MeasureLine, Standing, Tally
+from reporting.domain.portfolio import ContractSummary, MeasureLine, Standing, Tally
 from reporting.domain.report import Freshness
 from reporting.domain.returns import LateReturn, Story, StoryList
 
@@ -66,15 +69,21 @@ class GbpOut(BaseModel):
     @classmethod
     def of(cls, tally: Tally) -> GbpOut:
         """From a tally's GBP side."""
-        return cls(
-            committed_gbp=figure(tally.gbp.committed),
-            due_to_date_gbp=figure(tally.gbp.due),
-            delivered_gbp=figure(tally.gbp.delivered),
-            awaiting_review_gbp=figure(tally.gbp.awaiting_review),
-            obligations=tally.obligations,
-            obligations_valued=tally.valued,
-            fully_valued=tally.fully_valued,
-        )
+        return cls(**gbp_fields(tally))
+
+
+def gbp_fields(tally: Tally) -> dict[str, Any]:
+    """:class:`GbpOut`'s fields from a tally's GBP side, by name."""
+    gbp = tally.gbp
+    return {
+        "committed_gbp": figure(gbp.committed),
+        "due_to_date_gbp": figure(gbp.due),
+        "delivered_gbp": figure(gbp.delivered),
+        "awaiting_review_gbp": figure(gbp.awaiting_review),
+        "obligations": tally.obligations,
+        "obligations_valued": tally.valued,
+        "fully_valued": tally.fully_valued,
+    }
 
 
 class ContractSummaryOut(BaseModel):
@@ -155,22 +164,6 @@ class MeasureLineOut(BaseModel):
     delivery_ratio: str | None = Field(description="delivered over due to date")
     gbp: GbpOut
 
-    @classmethod
-    def of(cls, line: MeasureLine) -> MeasureLineOut:
-        """From the domain line."""
-        units = line.tally.units
-        return cls(
-            measure=line.measure,
-            unit=line.unit,
-            obligations=line.tally.obligations,
-            committed=figure(units.committed),
-            due_to_date=figure(units.due),
-            delivered=figure(units.delivered),
-            awaiting_review=figure(units.awaiting_review),
-            delivery_ratio=optional_figure(units.ratio),
-            gbp=GbpOut.of(line.tally),
-        )
-
 
 class GroupOut(BaseModel):
     """One group of a breakdown."""
@@ -179,18 +172,11 @@ class GroupOut(BaseModel):
     gbp: GbpOut
     measures: list[MeasureLineOut]
 
-    @classmethod
-    def of(cls, group: Group) -> GroupOut:
-        """From the domain group."""
-        return cls(
-            key=group.key,
-            gbp=GbpOut.of(group.total),
-            measures=[MeasureLineOut.of(m) for m in group.measures],
-        )
-
 
 class BreakdownOut(BaseModel):
-    """Committed against delivered, grouped one way; units are never added across measures."""
+    """Committed against delivered, grouped one way; units are never added across measures.
+
+    The body is written by :func:`breakdown_body` (these models document it)."""
 
     as_of: date
     freshness: FreshnessOut
@@ -198,16 +184,41 @@ class BreakdownOut(BaseModel):
     groups: list[GroupOut]
     totals: GbpOut
 
-    @classmethod
-    def of(cls, report: Reported[Breakdown]) -> BreakdownOut:
-        """From the report."""
-        return cls(
-            as_of=report.as_of,
-            freshness=FreshnessOut.of(report.freshness),
-            dimension=report.content.dimension.value,
-            groups=[GroupOut.of(g) for g in report.content.groups],
-            totals=GbpOut.of(report.content.totals),
-        )
+
+def breakdown_body(report: Reported[Breakdown]) -> Response:
+    """A breakdown as :class:`BreakdownOut` describes it, written from dicts rather than a
+    model per line: a national buyer's breakdown by supplier has about 7,000 lines, and making
+    their models was a third of its time."""
+    body = {
+        "as_of": report.as_of,
+        "freshness": FreshnessOut.of(report.freshness).model_dump(mode="json"),
+        "dimension": report.content.dimension.value,
+        "groups": [
+            {
+                "key": group.key,
+                "gbp": gbp_fields(group.total),
+                "measures": [_measure_line(line) for line in group.measures],
+            }
+            for group in report.content.groups
+        ],
+        "totals": gbp_fields(report.content.totals),
+    }
+    return Response(orjson.dumps(body), media_type="application/json")
+
+
+def _measure_line(line: MeasureLine) -> dict[str, Any]:
+    units = line.tally.units
+    return {
+        "measure": line.measure,
+        "unit": line.unit,
+        "obligations": line.tally.obligations,
+        "committed": figure(units.committed),
+        "due_to_date": figure(units.due),
+        "delivered": figure(units.delivered),
+        "awaiting_review": figure(units.awaiting_review),
+        "delivery_ratio": optional_figure(units.ratio),
+        "gbp": gbp_fields(line.tally),
+    }
 
 
 class StandingOut(BaseModel):
