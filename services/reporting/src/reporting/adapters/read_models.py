@@ -2,7 +2,8 @@
 
 Reports are scoped to what an organisation may see: the contracts it let or supplies (and,
 for alerts and pledges, what concerns the organisation itself). Figures are read back as exact
-decimals and summed in Python, never in SQL (SQLite would sum them as floating point).
+decimals and summed in Python; SQL sums them only on PostgreSQL, whose numeric is exact (SQLite
+would sum them as floating point).
 """
 
 from __future__ import annotations
@@ -17,18 +18,24 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     ColumnElement,
     FromClause,
+    Numeric,
     Row,
     ScalarSelect,
     Select,
     Table,
     and_,
+    cast,
+    column,
     exists,
     func,
     or_,
     select,
+    true,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 from svledger.database import Database
 from svledger.paging import Page
@@ -64,8 +71,10 @@ from reporting.domain.portfolio import (
     LineFacts,
     ObligationFacts,
     Portfolio,
+    SummedMeasure,
     Tally,
     WholeContracts,
+    breakdown_of_sums,
 )
 from reporting.domain.progress import (
     Alert,
@@ -211,12 +220,9 @@ class ReadModels:
             # Sorted here, not by the database, whose collation may order text otherwise.
             return [str(r[1]) for r in sorted(await conn.execute(query), key=tuple)]
 
-    async def whole_contracts(
-        self, organisation: str, as_of: date, *, by_measure: bool = False
-    ) -> WholeContracts:
+    async def whole_contracts(self, organisation: str, as_of: date) -> WholeContracts:
         """The organisation's contracts, each summed on ``as_of``, for the reports over whole
-        contracts (with each measure's figures when ``by_measure``, for the breakdowns): a
-        row per contract, the stretch of its sums that ``as_of`` falls in
+        contracts: a row per contract, the stretch of its sums that ``as_of`` falls in
         (:mod:`reporting.domain.contract_sums`), whose GBP is read as it was valued unless its
         framework's proxy values have changed since. A contract without a stretch (not summed
         since the table came, or arrived between the two reads) is summed here from its
@@ -228,10 +234,44 @@ class ReadModels:
                 for r in (await conn.execute(select(*_CONTRACT_COLUMNS).where(scope))).all()
             ]
             proxies = await _proxy_values(conn, sorted({c.framework_version for c in found}))
-            sums = await _stretches(conn, scope, as_of, proxies, by_measure)
+            sums = await _stretches(conn, scope, as_of, proxies)
             if missing := [c for c in found if c.contract_id not in sums]:
                 sums.update(await _summed_as_read(conn, scope, as_of, missing))
         return WholeContracts(found, sums, proxies)
+
+    async def breakdown_from_sums(
+        self, organisation: str, as_of: date, dimension: Dimension
+    ) -> list[Group]:
+        """The portfolio by supplier, buyer or place (:data:`BY_CONTRACTS_SUMMED`) on
+        ``as_of``, from each contract's measures in the stretch of its sums that ``as_of``
+        falls in (:mod:`reporting.domain.contract_sums`).
+
+        PostgreSQL adds the measures up by group, measure and proxy value as it reads them (its
+        numeric sums are exact), so a national buyer's ten thousand come back as a line per
+        group and measure; SQLite's are added up here. A contract without a stretch for the
+        day is summed from its obligations as it is read, as :meth:`whole_contracts` does."""
+        scope = party_to(organisation)
+        async with self.database.reader.connect() as conn:
+            # Those without a stretch first, summed below only if they still have none: a
+            # contract summed while this reads is never counted twice (at worst left out once).
+            missing = [
+                _contract(r)
+                for r in await conn.execute(
+                    select(*_CONTRACT_COLUMNS).where(scope, ~_has_stretch(as_of))
+                )
+            ]
+            summed = [
+                _summed_measure(r)
+                for r in await conn.execute(
+                    _summed_measures(conn.dialect.name, dimension, scope, as_of)
+                )
+            ]
+            versions = {r[1] for r in summed} | {c.framework_version for c in missing}
+            proxies = await _proxy_values(conn, sorted(versions))
+            if missing:
+                sums = await _summed_as_read(conn, scope, as_of, missing)
+                summed += WholeContracts(missing, sums, proxies).summed_measures(dimension)
+        return breakdown_of_sums(dimension, summed, proxies)
 
     async def breakdown_from_cells(
         self, organisation: str, as_of: date, dimension: Dimension
@@ -682,16 +722,75 @@ def _covering(as_of: date) -> ColumnElement[bool]:
     return and_(contract_sums.c.starts_on <= as_of, contract_sums.c.ends_before > as_of)
 
 
+def _has_stretch(as_of: date) -> ColumnElement[bool]:
+    """The contract has a stretch of sums that ``as_of`` falls in."""
+    return exists().where(contract_sums.c.contract_id == contracts.c.contract_id, _covering(as_of))
+
+
+def _summed_measures(
+    dialect: str, dimension: Dimension, scope: ColumnElement[bool], as_of: date
+) -> Select[Any]:
+    """The measures of the stretches ``as_of`` falls in, of the contracts in ``scope``, as
+    (group, framework version, measure, unit, pinned rate, committed, due, delivered, awaiting
+    review, obligations): on PostgreSQL added up by all but the figures, elsewhere one row per
+    contract's measure (figures as text, for exact decimals)."""
+    postgres = dialect == "postgresql"
+    each = (
+        func.jsonb_array_elements(contract_sums.c.measures)
+        if postgres
+        else func.json_each(contract_sums.c.measures)
+    )
+    elements = each.table_valued(column("value", JSONB if postgres else JSON))
+    element = elements.lateral("m") if postgres else elements.alias("m")
+    # As Stretch.row writes them: [measure, unit, pinned rate or null, place, committed, due,
+    # delivered, awaiting review, obligations].
+    value = element.c.value
+    group = {
+        Dimension.SUPPLIER: contracts.c.supplier,
+        Dimension.BUYER: contracts.c.buyer,
+        Dimension.PLACE: value[3].as_string(),
+    }[dimension]
+    keys = (
+        group,
+        contracts.c.framework_version,
+        value[0].as_string(),
+        value[1].as_string(),
+        value[2].as_string(),
+    )
+    figures = [value[i].as_string() for i in range(4, 8)]
+    count = value[8].as_integer()
+    joined = contracts.join(contract_sums, contract_sums.c.contract_id == contracts.c.contract_id)
+    if postgres:
+        query = select(
+            *keys, *(func.sum(cast(f, Numeric)) for f in figures), func.sum(count)
+        ).group_by(*keys)
+    else:
+        query = select(*keys, *figures, count)
+    return query.select_from(joined.join(element, true())).where(scope, _covering(as_of))
+
+
+def _summed_measure(r: Sequence[Any]) -> SummedMeasure:
+    group, version, measure, unit, rate, committed, due, delivered, awaiting, count = r
+    return (
+        group,
+        version,
+        measure,
+        unit,
+        None if rate is None else Decimal(rate),
+        Figures(Decimal(committed), Decimal(due), Decimal(delivered), Decimal(awaiting)),
+        int(count),
+    )
+
+
 async def _stretches(
     conn: AsyncConnection,
     scope: ColumnElement[bool],
     as_of: date,
     proxies: Mapping[tuple[str, str], Decimal],
-    by_measure: bool,
 ) -> dict[str, ContractSums]:
     """Each contract's sums in the stretch ``as_of`` falls in, by contract: with the GBP they
-    were valued at when the proxy values they were valued with are ``proxies``, else (or when
-    ``by_measure``) with their measures."""
+    were valued at when the proxy values they were valued with are ``proxies``, else with their
+    measures."""
     s = contract_sums.c
     rates: dict[str, dict[str, Decimal]] = defaultdict(dict)
     for (version, measure), rate in proxies.items():
@@ -709,17 +808,11 @@ async def _stretches(
         *(s[name] for name in SUMS_COLUMNS),
         *(s[name] for name in GBP_COLUMNS),
     )
-    if by_measure:
-        query = query.add_columns(s.measures)
     for r in await conn.execute(query.select_from(joined).where(scope, _covering(as_of))):
         contract_id, version, valued = r[0], r[1], r[2]
         current = valued == valued_with.get(version, no_rates)
-        sums[contract_id] = from_row(
-            r[3 : 3 + width],
-            r[3 + width : 3 + width + len(GBP_COLUMNS)] if current else None,
-            r[-1] if by_measure else (),
-        )
-        if not (current or by_measure):
+        sums[contract_id] = from_row(r[3 : 3 + width], r[3 + width :] if current else None)
+        if not current:
             stale.add(contract_id)
     if stale:
         # Valued with proxy values loaded again since: valued from their measures.
@@ -741,10 +834,9 @@ async def _summed_as_read(
 ) -> dict[str, ContractSums]:
     """The contracts in scope without a stretch for ``as_of`` (``missing``), summed from their
     obligations' totals."""
-    not_summed = ~exists().where(
-        contract_sums.c.contract_id == contracts.c.contract_id, _covering(as_of)
+    obligations_found, totals = await _obligation_totals(
+        conn, and_(scope, ~_has_stretch(as_of)), as_of
     )
-    obligations_found, totals = await _obligation_totals(conn, and_(scope, not_summed), as_of)
     by_contract: dict[str, list[ObligationFacts]] = defaultdict(list)
     for ob in obligations_found:
         by_contract[ob.contract_id].append(ob)

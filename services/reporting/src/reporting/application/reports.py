@@ -107,10 +107,9 @@ async def breakdown_report(
             reader.organisation, now.date(), dimension
         )
         return await _fresh(service, Breakdown(dimension, groups, totals), now)
-    whole = await service.read_models.whole_contracts(
-        reader.organisation, now.date(), by_measure=True
+    groups = await service.read_models.breakdown_from_sums(
+        reader.organisation, now.date(), dimension
     )
-    groups = whole.breakdown(dimension)
     # By supplier, buyer or place, each obligation falls in one group: theirs add up.
     totals = sum((g.total for g in groups), Tally())
     return await _fresh(service, Breakdown(dimension, groups, totals), now)

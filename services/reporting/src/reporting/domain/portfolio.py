@@ -26,7 +26,7 @@ import enum
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -763,31 +763,55 @@ class WholeContracts:
             ranked.append(standing.ranked(ranked[-1].rank if tied else i + 1))
         return ranked
 
-    def breakdown(self, dimension: Dimension) -> list[Group]:
-        """Committed against delivered by supplier, buyer or place, each group by measure."""
-        if dimension not in BY_CONTRACTS_SUMMED:
-            raise ValueError(
-                f"contracts summed are grouped by supplier, buyer or place, not {dimension}"
-            )
-        groups: dict[str, dict[tuple[str, str], _Line]] = defaultdict(dict)
+    def summed_measures(self, dimension: Dimension) -> Iterator[SummedMeasure]:
+        """Each contract's measures, grouped by supplier, buyer or place, for
+        :func:`breakdown_of_sums`."""
+        _check_summed_by(dimension)
         for contract in self.contracts:
             party = contract.supplier if dimension is Dimension.SUPPLIER else contract.buyer
             version = contract.framework_version
             for m in self._sums[contract.contract_id].measures:
-                lines = groups[m.place if dimension is Dimension.PLACE else party]
-                found = lines.get((m.measure, m.unit))
-                if found is None:
-                    lines[(m.measure, m.unit)] = found = _Line()
-                rate = (
-                    m.rate if m.rate is not None else self._proxy_values.get((version, m.measure))
-                )
-                found.add(m, rate)
-        return grouped(
-            dimension,
-            {
-                key: {line: sums.tally() for line, sums in lines.items()}
-                for key, lines in groups.items()
-            },
+                group = m.place if dimension is Dimension.PLACE else party
+                yield group, version, m.measure, m.unit, m.rate, m.figures, m.obligations
+
+
+# One measure's figures within one group of a breakdown by supplier, buyer or place, at one
+# pinned proxy value (None: the framework version's): (group, framework version, measure,
+# unit, rate, figures, obligations). Rows of the same group and measure add up.
+SummedMeasure = tuple[str, str, str, str, Decimal | None, Figures, int]
+
+
+def breakdown_of_sums(
+    dimension: Dimension,
+    summed: Iterable[SummedMeasure],
+    proxy_values: Mapping[tuple[str, str], Decimal],
+) -> list[Group]:
+    """Committed against delivered by supplier, buyer or place, each group by measure: from
+    contracts' measures summed (:meth:`WholeContracts.summed_measures`, or read already summed
+    by group), valued with the rate pinned at award, else ``proxy_values``."""
+    _check_summed_by(dimension)
+    groups: dict[str, dict[tuple[str, str], _Line]] = defaultdict(dict)
+    for group, version, measure, unit, rate, figures, obligations in summed:
+        lines = groups[group]
+        found = lines.get((measure, unit))
+        if found is None:
+            lines[(measure, unit)] = found = _Line()
+        found.add(
+            figures, obligations, rate if rate is not None else proxy_values.get((version, measure))
+        )
+    return grouped(
+        dimension,
+        {
+            key: {line: sums.tally() for line, sums in lines.items()}
+            for key, lines in groups.items()
+        },
+    )
+
+
+def _check_summed_by(dimension: Dimension) -> None:
+    if dimension not in BY_CONTRACTS_SUMMED:
+        raise ValueError(
+            f"contracts summed are grouped by supplier, buyer or place, not {dimension}"
         )
 
 
@@ -802,13 +826,13 @@ class _Line:
         self.gbp = _Sum()
         self.obligations = self.valued = 0
 
-    def add(self, sums: MeasureSums, rate: Decimal | None) -> None:
-        """Add a contract's obligations of the measure, valued at ``rate`` when one is given."""
-        self.units.add(sums.figures)
-        self.obligations += sums.obligations
+    def add(self, figures: Figures, obligations: int, rate: Decimal | None) -> None:
+        """Add obligations of the measure, valued at ``rate`` when one is given."""
+        self.units.add(figures)
+        self.obligations += obligations
         if rate is not None:
-            self.gbp.add(sums.figures, rate)
-            self.valued += sums.obligations
+            self.gbp.add(figures, rate)
+            self.valued += obligations
 
     def tally(self) -> Tally:
         return Tally(self.units.figures(), self.gbp.figures(), self.obligations, self.valued)
