@@ -9,7 +9,7 @@ would sum them as floating point).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import fields
 from datetime import date, datetime
@@ -260,12 +260,9 @@ class ReadModels:
                     select(*_CONTRACT_COLUMNS).where(scope, ~_has_stretch(as_of))
                 )
             ]
-            summed = [
-                _summed_measure(r)
-                for r in await conn.execute(
-                    _summed_measures(conn.dialect.name, dimension, scope, as_of)
-                )
-            ]
+            summed = _added_up(
+                await conn.execute(_summed_measures(conn.dialect.name, dimension, scope, as_of))
+            )
             versions = {r[1] for r in summed} | {c.framework_version for c in missing}
             proxies = await _proxy_values(conn, sorted(versions))
             if missing:
@@ -769,17 +766,22 @@ def _summed_measures(
     return query.select_from(joined.join(element, true())).where(scope, _covering(as_of))
 
 
-def _summed_measure(r: Sequence[Any]) -> SummedMeasure:
-    group, version, measure, unit, rate, committed, due, delivered, awaiting, count = r
-    return (
-        group,
-        version,
-        measure,
-        unit,
-        None if rate is None else Decimal(rate),
-        Figures(Decimal(committed), Decimal(due), Decimal(delivered), Decimal(awaiting)),
-        int(count),
-    )
+def _added_up(rows: Iterable[Sequence[Any]]) -> list[SummedMeasure]:
+    """:func:`_summed_measures`' rows added up by all but their figures, as PostgreSQL's
+    already are (SQLite's are one per contract's measure)."""
+    sums: dict[tuple[str, str, str, str, str | None], tuple[Figures, int]] = {}
+    for group, version, measure, unit, rate, committed, due, delivered, awaiting, count in rows:
+        key = (group, version, measure, unit, rate)
+        figures = Figures(Decimal(committed), Decimal(due), Decimal(delivered), Decimal(awaiting))
+        obligations = int(count)
+        if key in sums:
+            before, counted = sums[key]
+            figures, obligations = before + figures, counted + obligations
+        sums[key] = figures, obligations
+    return [
+        (group, version, measure, unit, None if rate is None else Decimal(rate), figures, count)
+        for (group, version, measure, unit, rate), (figures, count) in sums.items()
+    ]
 
 
 async def _stretches(

@@ -240,25 +240,32 @@ class MeasureLine:
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    """One group of a breakdown (a theme, a supplier, a quarter...): its measures and GBP."""
+    """One group of a breakdown (a theme, a supplier, a quarter...): its measures, and its GBP
+    figures in ``total`` (units are per measure: they are never added across)."""
 
     key: str
     measures: tuple[MeasureLine, ...]
+    total: Tally
 
-    @property
-    def total(self) -> Tally:
-        """The group's GBP figures (units are per measure: they are never added across)."""
-        tallies = [line.tally for line in self.measures]
-        return Tally(
-            Figures(),
-            Figures(
-                sum((t.gbp.committed for t in tallies), ZERO),
-                sum((t.gbp.due for t in tallies), ZERO),
-                sum((t.gbp.delivered for t in tallies), ZERO),
-                sum((t.gbp.awaiting_review for t in tallies), ZERO),
+    @classmethod
+    def of(cls, key: str, measures: tuple[MeasureLine, ...]) -> Group:
+        """The group of ``measures``, with their GBP totalled once: a breakdown's totals and
+        its body both read it."""
+        tallies = [line.tally for line in measures]
+        return cls(
+            key,
+            measures,
+            Tally(
+                Figures(),
+                Figures(
+                    sum((t.gbp.committed for t in tallies), ZERO),
+                    sum((t.gbp.due for t in tallies), ZERO),
+                    sum((t.gbp.delivered for t in tallies), ZERO),
+                    sum((t.gbp.awaiting_review for t in tallies), ZERO),
+                ),
+                sum(t.obligations for t in tallies),
+                sum(t.valued for t in tallies),
             ),
-            sum(t.obligations for t in tallies),
-            sum(t.valued for t in tallies),
         )
 
 
@@ -497,7 +504,7 @@ def grouped(
 ) -> list[Group]:
     """Groups in the breakdown's order, each with its (measure, unit) lines in code order."""
     return [
-        Group(
+        Group.of(
             key,
             tuple(
                 MeasureLine(measure, unit, tally)
@@ -790,22 +797,20 @@ def breakdown_of_sums(
     contracts' measures summed (:meth:`WholeContracts.summed_measures`, or read already summed
     by group), valued with the rate pinned at award, else ``proxy_values``."""
     _check_summed_by(dimension)
-    groups: dict[str, dict[tuple[str, str], _Line]] = defaultdict(dict)
-    for group, version, measure, unit, rate, figures, obligations in summed:
-        lines = groups[group]
-        found = lines.get((measure, unit))
-        if found is None:
-            lines[(measure, unit)] = found = _Line()
-        found.add(
-            figures, obligations, rate if rate is not None else proxy_values.get((version, measure))
+    groups: dict[str, dict[tuple[str, str], Tally]] = defaultdict(dict)
+    for group, version, measure, unit, pinned, figures, obligations in summed:
+        rate = proxy_values.get((version, measure)) if pinned is None else pinned
+        tally = Tally(
+            figures,
+            Figures() if rate is None else figures.times(rate),
+            obligations,
+            0 if rate is None else obligations,
         )
-    return grouped(
-        dimension,
-        {
-            key: {line: sums.tally() for line, sums in lines.items()}
-            for key, lines in groups.items()
-        },
-    )
+        lines = groups[group]
+        line = (measure, unit)
+        # read summed by group, most lines are one row: a tally each, not an accumulator
+        lines[line] = tally if line not in lines else lines[line] + tally
+    return grouped(dimension, groups)
 
 
 def _check_summed_by(dimension: Dimension) -> None:
@@ -813,29 +818,6 @@ def _check_summed_by(dimension: Dimension) -> None:
         raise ValueError(
             f"contracts summed are grouped by supplier, buyer or place, not {dimension}"
         )
-
-
-class _Line:
-    """One measure's line in a group of a breakdown, summed in place from contracts' sums (a
-    national buyer's breakdown adds ten thousand)."""
-
-    __slots__ = ("gbp", "obligations", "units", "valued")
-
-    def __init__(self) -> None:
-        self.units = _Sum()
-        self.gbp = _Sum()
-        self.obligations = self.valued = 0
-
-    def add(self, figures: Figures, obligations: int, rate: Decimal | None) -> None:
-        """Add obligations of the measure, valued at ``rate`` when one is given."""
-        self.units.add(figures)
-        self.obligations += obligations
-        if rate is not None:
-            self.gbp.add(figures, rate)
-            self.valued += obligations
-
-    def tally(self) -> Tally:
-        return Tally(self.units.figures(), self.gbp.figures(), self.obligations, self.valued)
 
 
 _NO_SUMS = ContractSums()
