@@ -25,9 +25,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from openpyxl import load_workbook
+from pydantic import BaseModel
 from reporting.adapters.ocds_validation import parse, validate_package
 from reporting.adapters.tables import contract_sums
-from reporting.api.schemas import BreakdownOut
+from reporting.api.schemas import BreakdownOut, KpiRatingsOut, PortfolioOut
 from reporting.bootstrap import Reporting
 from reporting.consumers import CONSUMERS
 from reporting.domain.cells import SUMMED_BY
@@ -746,6 +747,19 @@ async def test_a_breakdowns_body_is_exactly_what_its_documented_schema_says(
     assert body["groups"]
     assert all(g["measures"] for g in body["groups"])
     assert BreakdownOut.model_validate(body).model_dump(mode="json") == body
+
+
+@pytest.mark.parametrize(
+    ("path", "documented"),
+    [("/portfolio", PortfolioOut), ("/portfolio/kpi-ratings", KpiRatingsOut)],
+)
+async def test_a_portfolio_wide_body_is_exactly_what_its_documented_schema_says(
+    client: httpx.AsyncClient, scenario: Scenario, path: str, documented: type[BaseModel]
+) -> None:
+    # Written from dicts too, one per contract: every field the models name, of their type.
+    body = await get(client, path)
+    assert len(body["contracts"]) == 2
+    assert documented.model_validate(body).model_dump(mode="json") == body
 
 
 async def test_by_quarter_and_year_put_each_quarters_target_and_delivery_in_its_period(

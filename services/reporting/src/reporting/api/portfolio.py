@@ -12,17 +12,15 @@ from reporting.api.dependencies import Export, ExportDep, PartyDep, ServiceDep, 
 from reporting.api.rendering import EXPORTS, ocds_response, respond
 from reporting.api.schemas import (
     BreakdownOut,
-    FreshnessOut,
-    KpiRatingOut,
     KpiRatingsOut,
     LeagueTableOut,
     PortfolioOut,
-    RuleOut,
     SupplierStandingOut,
     breakdown_body,
+    kpi_ratings_body,
+    portfolio_body,
 )
 from reporting.application.reports import (
-    Reported,
     breakdown_report,
     kpi_ratings,
     league_table,
@@ -32,7 +30,6 @@ from reporting.application.reports import (
 )
 from reporting.domain import kpi as kpi_rules
 from reporting.domain import portfolio as portfolio_rules
-from reporting.domain.kpi import ContractRating, KpiRule
 from reporting.domain.portfolio import Dimension
 
 router = APIRouter(tags=["portfolio"])
@@ -50,7 +47,7 @@ async def read_portfolio(
 ) -> PortfolioOut | Response:
     """Each contract your organisation let or supplies: delivery ratio, GBP value, alerts."""
     report = await portfolio_report(service, party)
-    return await respond(export, report, PortfolioOut.of, tables.portfolio)
+    return await respond(export, report, portfolio_body, tables.portfolio)
 
 
 @router.get(
@@ -83,16 +80,6 @@ async def read_league_table(
     return await respond(export, report, LeagueTableOut.of, tables.league_table)
 
 
-def ratings_out(rule: KpiRule, report: Reported[list[ContractRating]]) -> KpiRatingsOut:
-    """Every contract's rating, with the rule applied."""
-    return KpiRatingsOut(
-        as_of=report.as_of,
-        freshness=FreshnessOut.of(report.freshness),
-        rule=RuleOut.of(rule),
-        contracts=[KpiRatingOut.of_rating(r) for r in report.content],
-    )
-
-
 @router.get(
     "/portfolio/kpi-ratings",
     summary="Every contract's Procurement Act KPI rating (?format=csv|xlsx to export)",
@@ -105,7 +92,9 @@ async def read_kpi_ratings(
 ) -> KpiRatingsOut | Response:
     """Each contract's KPIs rated over its last twelve months, target- and value-based."""
     report = await kpi_ratings(service, party)
-    return await respond(export, report, partial(ratings_out, service.kpi_rule), tables.kpi_ratings)
+    return await respond(
+        export, report, partial(kpi_ratings_body, service.kpi_rule), tables.kpi_ratings
+    )
 
 
 @router.get(
