@@ -52,6 +52,7 @@ from svledger.rebuild import rebuild
 from bench.append_loop import PAYLOAD, raw_postgres, raw_sqlite
 from bench.eventsourcing_reference import appends as eventsourcing_appends
 from bench.eventsourcing_reference import environment as eventsourcing_environment
+from bench.load import LOAD_ERRORS, LoadClient
 from bench.seed import PAST_PERIODS, SeededContract, seed_contracts, seed_returns
 from bench.stats import latency_summary, rate, ratio
 from bench.system import LocalSystem, System
@@ -288,18 +289,18 @@ async def ingest(
         nonlocal exhausted
         work = [(c, p) for p in PAST_PERIODS for c in contracts]
         token = system.token(contracts[0].supplier, "supplier")
-        async with system.client("measurement", token) as client:
+        async with LoadClient(system.urls["measurement"], token, connections=1) as client:
             for contract, period in work:
                 if time.perf_counter() >= deadline:
                     return
                 body = return_body(contract, period, rng.choice(shares))
                 t0 = time.perf_counter()
                 try:
-                    response = await client.post(
-                        f"/contracts/{contract.contract_id}/returns", json=body
+                    status, _ = await client.post_json(
+                        f"/contracts/{contract.contract_id}/returns", body
                     )
-                    code = str(response.status_code)
-                except httpx.HTTPError as exc:
+                    code = str(status)
+                except LOAD_ERRORS as exc:
                     code = type(exc).__name__
                 latencies.append(time.perf_counter() - t0)
                 if code != "201":
@@ -356,7 +357,7 @@ class Followed:
 
 
 async def follow(
-    reporting: httpx.AsyncClient,
+    reporting: LoadClient,
     *,
     contract_id: str,
     period: str,
@@ -378,14 +379,12 @@ async def follow(
     interval = FIRST_POLL_S
     while seen_period is None or seen_alert is None:
         try:
-            progress: httpx.Response | None = await reporting.get(
-                f"/contracts/{contract_id}/progress"
-            )
-        except httpx.TransportError:  # a kept-alive connection closed under load: poll again
-            progress = None
+            status, answer = await reporting.get(f"/contracts/{contract_id}/progress")
+        except LOAD_ERRORS:  # a kept-alive connection closed under load: poll again
+            status = 0
         now = time.perf_counter() - t0
-        if progress is not None and progress.status_code == 200:
-            body = progress.json()
+        if status == 200:
+            body = json.loads(answer)
             if seen_period is None and any(r["period"] == period for r in body["returns"]):
                 seen_period = now
             if seen_alert is None and alerts <= {a["alert_id"] for a in body["open_alerts"]}:
@@ -419,12 +418,11 @@ async def end_to_end(
     work = [(c, p) for p in PAST_PERIODS for c in order]
     total = min(len(work), int(offered_per_s * seconds))
     suppliers = sorted({c.supplier for c in contracts})
-    clients = {s: system.client("measurement", system.token(s, "supplier")) for s in suppliers}
-    reporting = httpx.AsyncClient(
-        base_url=system.urls["reporting"],
-        timeout=30,
-        headers={"Authorization": f"Bearer {system.token(INGEST_BUYER, 'buyer')}"},
-        limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
+    clients = {
+        s: LoadClient(system.urls["measurement"], system.token(s, "supplier")) for s in suppliers
+    }
+    reporting = LoadClient(
+        system.urls["reporting"], system.token(INGEST_BUYER, "buyer"), connections=32
     )
     assess: list[float] = []
     followed = Followed([], [])
@@ -433,19 +431,19 @@ async def end_to_end(
     async def one(i: int, contract: SeededContract, period: str) -> None:
         t0 = time.perf_counter()
         try:
-            response = await clients[contract.supplier].post(
+            status, answer = await clients[contract.supplier].post_json(
                 f"/contracts/{contract.contract_id}/returns",
-                json=return_body(contract, period, Decimal("0.5")),
+                return_body(contract, period, Decimal("0.5")),
             )
-        except httpx.HTTPError as exc:
+        except LOAD_ERRORS as exc:
             errors[type(exc).__name__] += 1
             return
-        if response.status_code != 201:
-            errors[str(response.status_code)] += 1
+        if status != 201:
+            errors[str(status)] += 1
             return
         assess.append(time.perf_counter() - t0)
         if i % track_every == 0:
-            alerts = set(response.json()["alerts"])
+            alerts = set(json.loads(answer)["alerts"])
             await follow(
                 reporting,
                 contract_id=contract.contract_id,

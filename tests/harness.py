@@ -11,11 +11,13 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import asyncpg
+import uvicorn
 from sqlalchemy.engine import make_url
 from svledger.envelope import Metadata, NewEvent
 
@@ -35,6 +37,36 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@asynccontextmanager
+async def served_on_loopback(app: Any) -> AsyncIterator[int]:
+    """``app`` (ASGI) served by uvicorn on a free loopback port, which is given."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    task = asyncio.create_task(server.serve())
+
+    async def started() -> bool:
+        return server.started
+
+    try:
+        await eventually(started, what=f"uvicorn to listen on port {port}")
+        yield port
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def request_body(receive: Callable[[], Awaitable[dict[str, Any]]]) -> bytes:
+    """The whole body of the request an ASGI app is given, however many messages it takes."""
+    body = b""
+    while True:
+        message = await receive()
+        body += bytes(message.get("body", b""))
+        if not message.get("more_body"):
+            return body
 
 
 def nats_server_binary() -> str:

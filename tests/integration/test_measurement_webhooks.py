@@ -4,7 +4,6 @@ off the public internet refused, when subscribing and again at delivery; secrets
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import json
 from collections.abc import AsyncIterator
@@ -13,7 +12,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-import uvicorn
 from cryptography.fernet import Fernet
 from measurement.adapters.tables import webhook_subscriptions
 from measurement.adapters.webhook_secrets import SecretBox, SecretUnreadable
@@ -24,7 +22,7 @@ from svledger.clock import FixedClock
 from svledger.schema import idempotency_keys
 
 from tests.conftest import ClientFactory, bearer
-from tests.harness import NatsServer, eventually, free_port
+from tests.harness import NatsServer, eventually, request_body, served_on_loopback
 from tests.integration.test_measurement_api import (
     BUYER,
     SUPPLIER,
@@ -63,12 +61,7 @@ class Receiver:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await request_body(receive)
         status = 500 if len(self.received) < self.failures else 200
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
         self.received.append((headers, body, status))
@@ -80,20 +73,9 @@ class Receiver:
 async def receiver() -> AsyncIterator[Receiver]:
     """A receiver served by uvicorn on a free loopback port."""
     app = Receiver(failures=2)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    task = asyncio.create_task(server.serve())
-    await eventually(lambda: _started(server), what="the webhook receiver to listen")
-    app.url = f"http://127.0.0.1:{port}/hooks/svl"
-    yield app
-    server.should_exit = True
-    await task
-
-
-async def _started(server: uvicorn.Server) -> bool:
-    return server.started
+    async with served_on_loopback(app) as port:
+        app.url = f"http://127.0.0.1:{port}/hooks/svl"
+        yield app
 
 
 async def test_webhooks_reach_a_receiver_signed_and_are_retried_after_it_fails(
@@ -183,16 +165,9 @@ def answering(*addresses: str) -> Resolver:
 async def steady_receiver() -> AsyncIterator[Receiver]:
     """A receiver that answers 200 at once, on a free loopback port."""
     app = Receiver(failures=0)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    task = asyncio.create_task(server.serve())
-    await eventually(lambda: _started(server), what="the webhook receiver to listen")
-    app.url = f"http://{PARTNER_HOST}:{port}/hooks/svl"
-    yield app
-    server.should_exit = True
-    await task
+    async with served_on_loopback(app) as port:
+        app.url = f"http://{PARTNER_HOST}:{port}/hooks/svl"
+        yield app
 
 
 async def test_subscribing_refuses_targets_off_the_public_internet_naming_the_url(
