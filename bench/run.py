@@ -852,7 +852,7 @@ def parse(argv: list[str] | None = None) -> Options:
     parser.add_argument(
         "--expected-rate",
         type=float,
-        help="returns/s to seed ingest contracts for (500, quick 100); clients that use up "
+        help="returns/s to seed ingest contracts for (400, quick 100); clients that use up "
         "their contracts stop early and are counted",
     )
     parser.add_argument(
@@ -894,7 +894,7 @@ def parse(argv: list[str] | None = None) -> Options:
         parts=a.only or PARTS,
         seconds=a.seconds or (10 if q else 60),
         clients=a.clients,
-        expected_rate=a.expected_rate or (100 if q else 500),
+        expected_rate=a.expected_rate or (100 if q else 400),
         e2e_rates=sorted(a.e2e_rate or ([50] if q else [50, 200])),
         e2e_seconds=a.e2e_seconds or (10 if q else 20),
         e2e_track_every=a.e2e_track_every,
