@@ -59,8 +59,8 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-typecheck: install ## mypy --strict over shared, services and tests
-	$(BIN)/mypy shared/src services/commitments/src services/measurement/src services/reporting/src services/brokerage/src tests
+typecheck: install ## mypy --strict over shared, services, tests and the benchmark
+	$(BIN)/mypy shared/src services/commitments/src services/measurement/src services/reporting/src services/brokerage/src tests bench
 
 migrate: install ## migrate the four databases (SQLite under var/ unless SVL_<SERVICE>_DATABASE_URL)
 	$(BIN)/svl migrate

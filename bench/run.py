@@ -58,7 +58,7 @@ from bench.stats import latency_summary, rate, ratio
 from bench.system import LocalSystem, System
 
 T = TypeVar("T")
-PARTS = ["references", "ingest", "e2e", "reports", "rebuild"]
+PARTS = ["references", "e2e", "reports", "rebuild", "ingest"]  # the order they run in
 NATIONAL_CONTRACTS = 10_000
 OBLIGATIONS_PER_CONTRACT = 10  # 100,000 obligations at national scale
 REPORT_BUYERS = 10
@@ -312,6 +312,9 @@ async def ingest(
     await asyncio.gather(*(client_loop(cs) for cs in by_client))
     elapsed = time.perf_counter() - started
     spent = cpu_spent(system, cpu0)
+    # What the other consumers had still to carry through when the load stopped (the run
+    # ends without waiting for them): how far behind the accepted returns they fell.
+    left = await backlog(system)
     ok = len(latencies) - sum(errors.values())
     return {
         "clients": len(by_client),
@@ -322,6 +325,7 @@ async def ingest(
         "errors": sum(errors.values()),
         "errors_by_status": dict(errors),
         "clients_out_of_work": exhausted,
+        "backlog_left_messages": left,
         "latency": latency_summary(latencies),
         # Where each accepted return's CPU went: what limits the rate on a machine of 2 cores.
         "cpu_ms_per_return": per_return(spent, ok),
@@ -470,6 +474,7 @@ async def end_to_end(
             tasks.append(asyncio.create_task(one(i, contract, period)))
         offered_for = time.perf_counter() - started
         await asyncio.gather(*tasks)
+        followed_for = time.perf_counter() - started - offered_for
     finally:
         for c in clients.values():
             await c.aclose()
@@ -486,6 +491,7 @@ async def end_to_end(
         "poll_interval_ms": [FIRST_POLL_S * 1000, LAST_POLL_S * 1000],
         "tracking_deadline_s": deadline_s,
         "tracking_timeouts": followed.timeouts,
+        "followed_for_s_after_the_load": round(followed_for, 2),
         "to_assessment": latency_summary(assess),
         "to_alert_in_reporting": latency_summary(followed.to_alert),
         "to_read_model": latency_summary(followed.to_read_model),
@@ -852,7 +858,7 @@ def parse(argv: list[str] | None = None) -> Options:
     parser.add_argument(
         "--expected-rate",
         type=float,
-        help="returns/s to seed ingest contracts for (400, quick 100); clients that use up "
+        help="returns/s to seed ingest contracts for (400, quick 300); clients that use up "
         "their contracts stop early and are counted",
     )
     parser.add_argument(
@@ -894,7 +900,7 @@ def parse(argv: list[str] | None = None) -> Options:
         parts=a.only or PARTS,
         seconds=a.seconds or (10 if q else 60),
         clients=a.clients,
-        expected_rate=a.expected_rate or (100 if q else 400),
+        expected_rate=a.expected_rate or (300 if q else 400),
         e2e_rates=sorted(a.e2e_rate or ([50] if q else [50, 200])),
         e2e_seconds=a.e2e_seconds or (10 if q else 20),
         e2e_track_every=a.e2e_track_every,
@@ -959,6 +965,36 @@ async def quiesce(system: System, timeout_s: float = 300) -> float:
     return round(time.perf_counter() - started, 2)
 
 
+async def seeded(
+    system: System,
+    results: dict[str, Any],
+    part: str,
+    count: int,
+    *,
+    suppliers: list[str],
+    seed: int,
+    prefix: str,
+) -> list[SeededContract]:
+    """``count`` contracts of two obligations for ``part``, for one buyer and ``suppliers``,
+    once measurement and reporting know them; how long that took goes in the results."""
+    log(f"{part}: seeding {count} contracts (2 obligations)")
+    started = time.perf_counter()
+    contracts = await seed_contracts(
+        system.database_urls["commitments"],
+        count,
+        obligations=2,
+        buyers=[INGEST_BUYER],
+        suppliers=suppliers,
+        seed=seed,
+        prefix=prefix,
+    )
+    await wait_for_contracts(system, contracts, timeout_s=600)
+    took = round(time.perf_counter() - started, 1)
+    results[f"{part}_seeding"] = {"contracts": count, "seconds_until_consumed": took}
+    results.setdefault("part_s", {})[f"{part}_seeding"] = took
+    return contracts
+
+
 async def end_to_end_runs(
     system: System,
     opts: Options,
@@ -988,8 +1024,10 @@ async def end_to_end_runs(
             ),
         )
         run = results.pop(name) | {"waited_for_quiet_s": waited}
-        # The run's whole cost: until every relay and consumer has carried its returns through.
-        run["caught_up_after_s"] = await quiesce(system)
+        # The run's whole cost: until every relay and consumer has carried its returns through,
+        # counted from the end of the load (its first part spent following returns into reporting).
+        quiet = await quiesce(system)
+        run["caught_up_after_s"] = round(run.get("followed_for_s_after_the_load", 0) + quiet, 2)
         run["cpu_ms_per_return"] = per_return(cpu_spent(system, cpu0), run.get("submitted", 0))
         runs.append(run)
     results["e2e"] = {"runs": runs}
@@ -1034,62 +1072,26 @@ async def run(opts: Options, results: dict[str, Any]) -> dict[str, Any]:
             t0 = time.perf_counter()
             await local.start_services()
             results["services_start_s"] = round(time.perf_counter() - t0, 2)
-            if "ingest" in opts.parts or "e2e" in opts.parts:
-                ingest_suppliers = [f"bench-ingest-{i:02d}" for i in range(opts.clients)]
-                per_client = math.ceil(
-                    opts.expected_rate * opts.seconds / opts.clients / len(PAST_PERIODS)
-                )
-                e2e_suppliers = [f"bench-e2e-{i:02d}" for i in range(16)]
+            # Ingest runs last: it accepts returns faster than the other consumers carry them
+            # through (minutes of backlog), and any part after it would first wait for that.
+            if "e2e" in opts.parts:
                 # Enough contracts that one contract's next return comes 15 s after its last (a
                 # return on a schedule with one in flight would be refused with 409).
-                e2e_counts = [
+                counts = [
                     16 + math.ceil(max(r * opts.e2e_seconds / len(PAST_PERIODS), r * 15))
                     for r in opts.e2e_rates
                 ]
-                n_ingest = per_client * opts.clients if "ingest" in opts.parts else 0
-                n_e2e = sum(e2e_counts) if "e2e" in opts.parts else 0
-                log(f"seeding {n_ingest} ingest and {n_e2e} end-to-end contracts (2 obligations)")
-                t0 = time.perf_counter()
-                ingest_contracts = await seed_contracts(
-                    system.database_urls["commitments"],
-                    n_ingest,
-                    obligations=2,
-                    buyers=[INGEST_BUYER],
-                    suppliers=ingest_suppliers,
-                    seed=opts.seed,
-                    prefix="ING",
-                )
-                e2e_contracts = await seed_contracts(
-                    system.database_urls["commitments"],
-                    n_e2e,
-                    obligations=2,
-                    buyers=[INGEST_BUYER],
-                    suppliers=e2e_suppliers,
+                suppliers = [f"bench-e2e-{i:02d}" for i in range(16)]
+                contracts = await seeded(
+                    system,
+                    results,
+                    "e2e",
+                    sum(counts),
+                    suppliers=suppliers,
                     seed=opts.seed + 1,
                     prefix="E2E",
                 )
-                await wait_for_contracts(system, ingest_contracts + e2e_contracts, timeout_s=600)
-                results["ingest_seeding"] = {
-                    "contracts": n_ingest + n_e2e,
-                    "seconds_until_consumed": round(time.perf_counter() - t0, 2),
-                }
-                results.setdefault("part_s", {})["ingest_seeding"] = round(
-                    time.perf_counter() - t0, 1
-                )
-                if "ingest" in opts.parts:
-                    log(f"ingest: {opts.clients} clients for {opts.seconds:.0f}s")
-                    await guarded(
-                        results,
-                        "ingest",
-                        ingest(
-                            system,
-                            deal(ingest_contracts, ingest_suppliers),
-                            opts.seconds,
-                            opts.seed,
-                        ),
-                    )
-                if "e2e" in opts.parts:
-                    await end_to_end_runs(system, opts, e2e_contracts, e2e_counts, results)
+                await end_to_end_runs(system, opts, contracts, counts, results)
             if "reports" in opts.parts:
                 await guarded(
                     results,
@@ -1105,6 +1107,27 @@ async def run(opts: Options, results: dict[str, Any]) -> dict[str, Any]:
             if "rebuild" in opts.parts:
                 log("rebuild: reporting's read models from JetStream")
                 await guarded(results, "rebuild", rebuild_reporting(system))
+            if "ingest" in opts.parts:
+                suppliers = [f"bench-ingest-{i:02d}" for i in range(opts.clients)]
+                per_client = math.ceil(
+                    opts.expected_rate * opts.seconds / opts.clients / len(PAST_PERIODS)
+                )
+                contracts = await seeded(
+                    system,
+                    results,
+                    "ingest",
+                    per_client * opts.clients,
+                    suppliers=suppliers,
+                    seed=opts.seed,
+                    prefix="ING",
+                )
+                await quiesce(system)
+                log(f"ingest: {opts.clients} clients for {opts.seconds:.0f}s")
+                await guarded(
+                    results,
+                    "ingest",
+                    ingest(system, deal(contracts, suppliers), opts.seconds, opts.seed),
+                )
     finally:
         if local.system.rss is not None:
             results["peak_rss_mb"] = local.system.rss.stop()
@@ -1201,6 +1224,7 @@ def table(results: dict[str, Any]) -> str:
         rows.append((f"ingest returns/s @{i['clients']}", f"{i['returns_per_s']:,.1f}"))
         rows.append(("ingest p50/p95/p99 ms", f"{lat['p50_ms']}/{lat['p95_ms']}/{lat['p99_ms']}"))
         rows.append(("ingest errors", str(i["errors"])))
+        rows.append(("ingest backlog left, messages", f"{i['backlog_left_messages']:,.0f}"))
         cpu = i.get("cpu_ms_per_return", {})
         rows += [(f"ingest CPU ms/return {name}", f"{ms}") for name, ms in cpu.items()]
     if "e2e" in results:
