@@ -1131,6 +1131,12 @@ async def run(opts: Options, results: dict[str, Any]) -> dict[str, Any]:
     finally:
         if local.system.rss is not None:
             results["peak_rss_mb"] = local.system.rss.stop()
+        if (stand_in := local.system.autovacuum) is not None:
+            results["autovacuum_stood_in"] = {
+                "every_s": stand_in.every_s,
+                "analyzed": stand_in.analyzed,
+                "failed": stand_in.failed,
+            }
     if opts.keep:
         results["kept"] = kept(local.system)
     results["load_average_at_end"] = load_average()
@@ -1211,9 +1217,22 @@ def _e2e_rows(e2e: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
+def _backend_rows(results: dict[str, Any]) -> list[tuple[str, str]]:
+    rows = [("backend", str(results.get("backend", "?")))]
+    if "autovacuum_stood_in" in results:
+        a = results["autovacuum_stood_in"]
+        rows.append(
+            (
+                "server's autovacuum off: ANALYZE as it would",
+                f"{a['analyzed']} tables, every {a['every_s']:g}s, {len(a['failed'])} failed",
+            )
+        )
+    return rows
+
+
 def table(results: dict[str, Any]) -> str:
     """The short table for stdout."""
-    rows: list[tuple[str, str]] = [("backend", results.get("backend", "?"))]
+    rows = _backend_rows(results)
     failed = {k for k in PARTS if "error" in results.get(k, {})}
     rows += [(f"{k} FAILED", results[k]["error"][:100]) for k in sorted(failed)]
     results = {k: v for k, v in results.items() if k not in failed}

@@ -8,6 +8,7 @@ nats-server is our own, on a free loopback port, with its store in the temporary
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
@@ -126,6 +127,84 @@ class RssSampler:
         return {name: round(rss / 2**20, 1) for name, rss in self.peak.items()}
 
 
+class StandInAutovacuum:
+    """ANALYZE each service's tables as autovacuum would, where the server runs without it.
+
+    A PostgreSQL with ``autovacuum = off`` never refreshes the planner's statistics, and a
+    table filled during the run keeps the estimates of an empty one: the planner then reads
+    a consumer's positions by going through all of that consumer's rows, not by their key,
+    and the run would measure plans no deployment runs (autovacuum is on by default). Every
+    ``autovacuum_naptime``, each database's tables changed by more than
+    ``autovacuum_analyze_threshold`` rows plus ``autovacuum_analyze_scale_factor`` of their
+    size since their last ANALYZE get one, the rule autovacuum follows. Off when the server's
+    own autovacuum is on.
+    """
+
+    def __init__(self, admin_url: str, database_urls: list[str]) -> None:
+        self.admin_url = admin_url
+        self.database_urls = database_urls
+        self.analyzed = 0  # ANALYZE statements run
+        self.failed: list[str] = []  # passes that could not run, and why
+        self.every_s = 60.0  # PostgreSQL's defaults, until start() reads the server's
+        self._threshold = 50
+        self._scale = 0.1
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> bool:
+        """Start, if the server's autovacuum is off; whether it started."""
+        conn = await asyncpg.connect(_dsn(self.admin_url))
+        try:
+            settings = dict(
+                await conn.fetch(
+                    "SELECT name, setting FROM pg_settings WHERE name IN ('autovacuum', "
+                    "'autovacuum_naptime', 'autovacuum_analyze_threshold', "
+                    "'autovacuum_analyze_scale_factor')"
+                )
+            )
+        finally:
+            await conn.close()
+        if settings["autovacuum"] == "on":
+            return False
+        self.every_s = float(settings["autovacuum_naptime"])
+        self._threshold = int(settings["autovacuum_analyze_threshold"])
+        self._scale = float(settings["autovacuum_analyze_scale_factor"])
+        self._task = asyncio.create_task(self._run())
+        return True
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.every_s)  # autovacuum's naptime, not waiting for an event
+            for url in self.database_urls:
+                try:
+                    await self.analyze_changed(url)
+                except (OSError, asyncpg.PostgresError) as exc:
+                    self.failed.append(f"{make_url(url).database}: {exc}")
+
+    async def analyze_changed(self, url: str) -> None:
+        """One pass over one database."""
+        conn = await asyncpg.connect(_dsn(url))
+        try:
+            due = await conn.fetch(
+                "SELECT quote_ident(s.relname) AS name FROM pg_stat_user_tables s "
+                "JOIN pg_class c ON c.oid = s.relid "
+                "WHERE s.n_mod_since_analyze > $1 + $2 * greatest(c.reltuples, 0)",
+                self._threshold,
+                self._scale,
+            )
+            for row in due:
+                await conn.execute(f"ANALYZE {row['name']}")
+                self.analyzed += 1
+        finally:
+            await conn.close()
+
+    async def stop(self) -> None:
+        """Stop between passes or in one."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
 @dataclass
 class System:
     """A running system: where its parts are, and how to reach them."""
@@ -140,6 +219,7 @@ class System:
     nats: subprocess.Popen[bytes] | None = None
     settings: ServiceSettings = field(default_factory=ServiceSettings)
     rss: RssSampler | None = None
+    autovacuum: StandInAutovacuum | None = None  # set when the server's own is off
 
     def token(self, organisation: str, role: str, subject: str = "bench") -> str:
         """A development token the services accept."""
@@ -276,6 +356,10 @@ class LocalSystem:
                     await asyncio.sleep(0.1)  # poll interval, bounded by the deadline
         s.rss = RssSampler({name: p.pid for name, p in s.processes.items()})
         s.rss.start()
+        if s.admin_url is not None:
+            stand_in = StandInAutovacuum(s.admin_url, [s.database_urls[n] for n in SERVICES])
+            if await stand_in.start():
+                s.autovacuum = stand_in
 
     def stop_processes(self) -> None:
         """Services first, then nats-server; each by its own process id."""
@@ -306,6 +390,8 @@ class LocalSystem:
     ) -> None:
         if self.system.rss is not None:
             self.system.rss.stop()
+        if self.system.autovacuum is not None:
+            await self.system.autovacuum.stop()
         self.stop_processes()
         if self.keep:
             return
