@@ -436,6 +436,22 @@ async def test_an_ask_changes_only_from_the_version_read_and_then_closes(broker:
     assert [a["status"] for a in await broker.get("/asks", AS_ACME)] == ["closed"]
 
 
+async def test_a_null_term_in_a_change_leaves_that_term_as_it_was(broker: Broker) -> None:
+    await directory(broker)
+    ask = await broker.ask()
+
+    changed = await broker.client.patch(
+        f"/asks/{ask['ask_id']}",
+        headers=AS_FOOD_BANK,
+        json={"kind": None, "quantity": None, "title": "Volunteers for the spring food drive"},
+    )
+
+    assert changed.status_code == 200, changed.text
+    body = changed.json()
+    assert body["title"] == "Volunteers for the spring food drive"
+    assert (body["kind"], body["quantity"]) == (ask["kind"], ask["quantity"])
+
+
 async def test_another_organisations_ask_cannot_be_changed_or_closed(broker: Broker) -> None:
     await directory(broker)
     ask = await broker.ask()

@@ -106,7 +106,7 @@ class AskChangesIn(BaseModel):
     def changes(self) -> dict[str, Any]:
         """The changed terms, as the domain holds them."""
         given = {k: getattr(self, k) for k in self.model_fields_set}
-        if "kind" in given:
+        if given.get("kind") is not None:  # null, like every null here, leaves it as it was
             given["kind"] = AskKind(given["kind"])
         for listed in ("measures", "outcomes"):
             if listed in given:
